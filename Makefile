@@ -1,0 +1,37 @@
+# The two commands: `make run` and `make test`. Both set the machine up first.
+PORT ?= 5000
+VENV := .venv
+FLASK := $(VENV)/bin/flask --app app
+
+.PHONY: setup run test test-sqlite test-postgres bench migrate demo clean
+
+setup:
+	@bash scripts/setup.sh
+
+migrate: setup
+	@$(FLASK) db upgrade
+
+demo: migrate
+	@$(FLASK) demo load
+
+run: demo
+	@PORT=$(PORT) $(VENV)/bin/python -m console.devrun
+
+test: setup test-sqlite test-postgres
+
+test-sqlite:
+	@echo "== test suite on SQLite"
+	@$(VENV)/bin/pytest -q
+
+# Runs only where TEST_DATABASE_URL names a PostgreSQL database (.ci/run sets it when one answers).
+test-postgres:
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== test suite on PostgreSQL"; \
+		$(VENV)/bin/pytest -q; \
+	else echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+bench: setup
+	@for f in bench/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(VENV)/bin/python "$$f"; done
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

@@ -1,0 +1,101 @@
+"""The stimme operations console: create_app() builds the Flask application."""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from console import logs
+from console.config import INSTANCE_DIR, PROJECT_ROOT, Settings
+from console.extensions import babel, csrf, login_manager, migrate
+from console.extensions import db as _db
+
+LANGUAGES = ("de", "en")
+log = logging.getLogger("console.request")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder=str(PROJECT_ROOT / "static"))
+    app.config.from_mapping(settings.flask_config())
+    app.extensions["settings"] = settings
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    logs.configure(settings.log_format)
+
+    _db.init_app(app)
+    migrate.init_app(app, _db, directory=str(PROJECT_ROOT / "alembic"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: settings.timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    from console import models  # noqa: F401  every model registered before the first query
+    from console.auth.models import Login
+
+    @login_manager.user_loader
+    def load_login(token: str):
+        return _db.session.scalar(_db.select(Login).where(Login.session_token == token, Login.active.is_(True)))
+
+    _register_request_hooks(app)
+    _register_blueprints(app)
+    from console.web.errors import register_error_handlers
+    register_error_handlers(app)
+    from console.cli import register_cli
+    register_cli(app)
+    from console.web import templating
+    templating.register(app)
+    return app
+
+
+def _select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    return request.accept_languages.best_match(LANGUAGES) or "de" if request else "de"
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from console.audit.recorder import set_actor
+
+    @app.before_request
+    def start_request():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if incoming.isalnum() and len(incoming) <= 40 else secrets.token_hex(8)
+        g.started = time.perf_counter()
+        if current_user.is_authenticated:
+            set_actor(current_user.id, f"{current_user.email} ({current_user.role.value})", g.request_id)
+        else:
+            set_actor(None, f"anonymous {request.remote_addr}", g.request_id)
+
+    @app.after_request
+    def finish_request(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
+        response.vary.add("HX-Request")
+        if request.endpoint != "static":
+            log.info("%s %s %s", request.method, request.path, response.status_code,
+                     extra={"path": request.path, "status": response.status_code,
+                            "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)})
+        return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    from console.accounts.views import bp as accounts_bp
+    from console.audit.views import bp as audit_bp
+    from console.auth.views import bp as auth_bp
+    from console.web.views import bp as web_bp
+
+    for bp in (web_bp, auth_bp, accounts_bp, audit_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Tenancy and licences: resellers, customers, PBXs, sites, trunks, phone users, packages, licence history."""

@@ -1,0 +1,41 @@
+"""Staff browse and filter the audit log."""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from flask import Blueprint, request
+from sqlalchemy import func, select
+
+from console.audit.models import AuditEntry
+from console.auth.permissions import requires
+from console.clock import BERLIN
+from console.extensions import db
+from console.web.render import paginate, render
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.get("/audit/")
+@requires("view", "audit")
+def index():
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    args = request.args
+    if args.get("object_type"):
+        query = query.where(AuditEntry.object_type == args["object_type"])
+    if args.get("action") in {"create", "update", "delete"}:
+        query = query.where(AuditEntry.action == args["action"])
+    if args.get("actor"):
+        query = query.where(func.lower(AuditEntry.actor).contains(args["actor"].lower(), autoescape=True))
+    if args.get("q"):
+        query = query.where(func.lower(AuditEntry.object_label).contains(args["q"].lower(), autoescape=True))
+    for name, op in (("from", "__ge__"), ("until", "__lt__")):
+        try:
+            day = datetime.strptime(args.get(name, ""), "%Y-%m-%d").date()
+        except ValueError:
+            continue
+        bound = datetime.combine(day, time(0), BERLIN)
+        if name == "until":
+            bound = datetime.combine(day, time(23, 59, 59, 999999), BERLIN)
+        query = query.where(getattr(AuditEntry.at, op)(bound))
+    types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
+    return render("audit/index.html", "audit/_rows.html", page=paginate(query), types=types)

@@ -1,0 +1,1 @@
+"""Logins, roles, the tenancy scope and per-object permission checks."""

@@ -1,0 +1,79 @@
+"""Login accounts (separate from phone users) and the record of login attempts."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from console import clock
+from console.audit.recorder import Audited
+from console.accounts.models import Customer, PhoneUser, Reseller, _enum
+from console.extensions import db
+
+
+class Role(enum.Enum):
+    STAFF_ADMIN = "staff_admin"
+    STAFF_SUPPORT = "staff_support"
+    RESELLER = "reseller"
+    CUSTOMER_ADMIN = "customer_admin"
+    END_USER = "end_user"
+
+    @property
+    def is_staff(self) -> bool:
+        return self in (Role.STAFF_ADMIN, Role.STAFF_SUPPORT)
+
+
+class Login(Audited, UserMixin, db.Model):
+    """Someone who signs in. Bound to one reseller, customer or phone user, depending on the role."""
+    __tablename__ = "login"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    reseller_id: Mapped[int | None] = mapped_column(ForeignKey("reseller.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    phone_user_id: Mapped[int | None] = mapped_column(ForeignKey("phone_user.id"), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="de")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    last_login_at: Mapped[datetime | None] = mapped_column()
+    # Changing it ends every session of this login (Flask-Login's alternative id).
+    session_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    reseller: Mapped[Reseller | None] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+    phone_user: Mapped[PhoneUser | None] = relationship()
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff
+
+    @property
+    def tenant_label(self) -> str:
+        return str(self.reseller or self.customer or self.phone_user or "stimme")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class LoginAttempt(db.Model):
+    """Every sign-in attempt, for throttling by address and for staff to see."""
+    __tablename__ = "login_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    success: Mapped[bool] = mapped_column(Boolean)

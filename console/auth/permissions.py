@@ -1,0 +1,57 @@
+"""What each role may do, per kind of object. Which objects it may touch at all is console.auth.scope's job."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from console.auth.models import Login, Role
+
+_STAFF = {Role.STAFF_ADMIN, Role.STAFF_SUPPORT}
+
+# kind → roles that may create, change and delete objects of that kind (within their tenancy)
+MANAGE: dict[str, set[Role]] = {
+    "reseller": _STAFF,
+    "customer": _STAFF | {Role.RESELLER},
+    "licence": _STAFF | {Role.RESELLER},
+    "site": _STAFF | {Role.RESELLER},
+    "trunk": _STAFF | {Role.RESELLER},
+    "phone_user": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},
+    "login": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},
+    "audit": _STAFF,
+}
+
+# kind → roles that may list objects of that kind
+VIEW: dict[str, set[Role]] = {
+    "reseller": _STAFF | {Role.RESELLER},
+    "customer": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},
+    "phone_user": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN, Role.END_USER},
+    "login": MANAGE["login"],
+    "audit": _STAFF,
+}
+
+
+def can(login: Login, action: str, kind: str) -> bool:
+    table = MANAGE if action == "manage" else VIEW
+    return login.is_authenticated and login.role in table.get(kind, set())
+
+
+def can_manage_login(actor: Login, target: Login) -> bool:
+    """Staff logins are managed by staff admins only; nobody else changes a staff login."""
+    if target.role.is_staff:
+        return actor.role is Role.STAFF_ADMIN
+    return can(actor, "manage", "login")
+
+
+def requires(action: str, kind: str):
+    """View decorator: signed in, and the role may `action` ("view" or "manage") objects of `kind`."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(current_user, action, kind):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator

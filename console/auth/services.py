@@ -1,0 +1,146 @@
+"""Passwords, sign-in with lockout and throttling, and login accounts."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from console import clock
+from console.accounts.models import Customer, PhoneUser, Reseller
+from console.auth.models import Login, LoginAttempt, Role
+from console.errors import RuleViolation
+from console.extensions import db
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+# Verifying against this keeps the time of a failed sign-in the same whether or not the address exists.
+_DUMMY_HASH = _hasher.hash("no such login")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(login: Login | None, password: str) -> bool:
+    try:
+        return _hasher.verify(login.password_hash if login else _DUMMY_HASH, password) and login is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class SignInRefused(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def authenticate(email: str, password: str, remote_addr: str) -> Login:
+    """Check a sign-in. Raises SignInRefused with a message that gives nothing away about which part was wrong."""
+    settings = current_app.extensions["settings"]
+    email = email.strip().lower()
+    now = clock.now()
+    window_start = now - timedelta(minutes=settings.login_ip_window_minutes)
+    recent_failures = db.session.scalar(select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.remote_addr == remote_addr, LoginAttempt.success.is_(False), LoginAttempt.at >= window_start))
+    if recent_failures >= settings.login_ip_max_failures:
+        raise SignInRefused(_l("Too many failed sign-ins from your address. Try again in %(m)d minutes.",
+                               m=settings.login_ip_window_minutes))
+    login = db.session.scalar(select(Login).where(Login.email == email))
+    if login is not None and login.locked_until and login.locked_until > now:
+        db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, success=False, at=now))
+        minutes = max(1, int((login.locked_until - now).total_seconds() // 60) + 1)
+        raise SignInRefused(_l("This login is locked after too many failed attempts. Try again in %(m)d minutes.",
+                               m=minutes))
+    ok = verify_password(login, password) and login.active
+    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, success=ok, at=now))
+    if not ok:
+        if login is not None:
+            login.failed_logins += 1
+            if login.failed_logins >= settings.login_max_failures:
+                login.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+                login.failed_logins = 0
+        raise SignInRefused(_l("E-mail address or password is wrong."))
+    login.failed_logins = 0
+    login.locked_until = None
+    login.last_login_at = now
+    if _hasher.check_needs_rehash(login.password_hash):
+        login.password_hash = hash_password(password)
+    return login
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuleViolation(password=_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+
+
+def allowed_roles(actor: Login) -> list[Role]:
+    """Which roles the actor may give to a login."""
+    if actor.role is Role.STAFF_ADMIN:
+        return list(Role)
+    if actor.role is Role.STAFF_SUPPORT:
+        return [Role.RESELLER, Role.CUSTOMER_ADMIN, Role.END_USER]
+    if actor.role is Role.RESELLER:
+        return [Role.RESELLER, Role.CUSTOMER_ADMIN, Role.END_USER]
+    if actor.role is Role.CUSTOMER_ADMIN:
+        return [Role.CUSTOMER_ADMIN, Role.END_USER]
+    return []
+
+
+def save_login(actor: Login, login: Login | None, *, email: str, name: str, role: Role,
+               reseller: Reseller | None = None, customer: Customer | None = None,
+               phone_user: PhoneUser | None = None, language: str = "de", active: bool = True,
+               password: str | None = None, skip_password_rules: bool = False) -> Login:
+    """Create or change a login. The caller has loaded reseller/customer/phone_user through the actor's scope."""
+    email = email.strip().lower()
+    if role not in allowed_roles(actor):
+        raise RuleViolation(role=_l("You may not give the role %(role)s.", role=role.value))
+    binding = {Role.RESELLER: reseller, Role.CUSTOMER_ADMIN: customer, Role.END_USER: phone_user}.get(role)
+    field = {Role.RESELLER: "reseller_id", Role.CUSTOMER_ADMIN: "customer_id", Role.END_USER: "phone_user_id"}
+    if role in field and binding is None:
+        raise RuleViolation({field[role]: _l("Choose whom this login belongs to.")})
+    clash = db.session.scalar(select(Login).where(Login.email == email))
+    if clash is not None and clash is not login:
+        raise RuleViolation(email=_l("A login with the address %(email)s exists already.", email=email))
+    if login is None and not password:
+        raise RuleViolation(password=_l("Set a password for the new login."))
+    if password and not skip_password_rules:
+        _check_password(password)
+    if login is None:
+        login = Login(session_token=secrets.token_hex(32), failed_logins=0)
+        db.session.add(login)
+    if login is actor and not active:
+        raise RuleViolation(active=_l("You cannot deactivate your own login."))
+    login.email, login.name, login.role, login.language, login.active = email, name.strip(), role, language, active
+    login.reseller = reseller if role is Role.RESELLER else None
+    login.customer = customer if role is Role.CUSTOMER_ADMIN else None
+    login.phone_user = phone_user if role is Role.END_USER else None
+    if password:
+        login.password_hash = hash_password(password)
+        login.session_token = secrets.token_hex(32)  # a new password ends the other sessions
+        login.failed_logins, login.locked_until = 0, None
+    db.session.flush()
+    return login
+
+
+def change_own_password(login: Login, current: str, new: str) -> None:
+    if not verify_password(login, current):
+        raise RuleViolation(current=_l("The current password is wrong."))
+    _check_password(new)
+    login.password_hash = hash_password(new)
+    login.session_token = secrets.token_hex(32)  # other sessions end
+    db.session.flush()
+
+
+def unlock(login: Login) -> None:
+    login.failed_logins, login.locked_until = 0, None
+    db.session.flush()
+
+
+def set_language(login: Login, language: str) -> None:
+    login.language = language
+    db.session.flush()

@@ -1,0 +1,88 @@
+"""Command-line operations for staff: `flask --app app accounts …`, `flask --app app demo load`."""
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from console.audit.recorder import acting_as
+from console.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(accounts_cli)
+    app.cli.add_command(demo_cli)
+
+
+@click.group("accounts", help="Logins, resellers and customers.")
+def accounts_cli():
+    pass
+
+
+@accounts_cli.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["staff_admin", "staff_support"]), default="staff_admin")
+@click.password_option(help="At least 10 characters.")
+def create_staff(email: str, name: str, role: str, password: str):
+    """Create a staff login (the first one has to come from here)."""
+    from console.auth.models import Login, Role
+    from console.auth.services import save_login
+    from console.errors import RuleViolation
+
+    bootstrap = Login(role=Role.STAFF_ADMIN, email="cli", name="cli")  # not saved: the acting principal
+    with acting_as(None, "cli"):
+        try:
+            login = save_login(bootstrap, None, email=email, name=name, role=Role(role), password=password)
+        except RuleViolation as exc:
+            raise click.ClickException("; ".join(str(m) for m in exc.errors.values())) from None
+        db.session.commit()
+    click.echo(f"created {login.email} ({login.role.value})")
+
+
+@accounts_cli.command("list-customers")
+@click.option("--reseller", help="only this reseller's customers (name)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON lines")
+def list_customers(reseller: str | None, as_json: bool):
+    """List customers with their PBX, licence and user count."""
+    from console.accounts.models import Customer, Reseller
+
+    query = select(Customer).join(Reseller).order_by(Reseller.name, Customer.name)
+    if reseller:
+        query = query.where(Reseller.name == reseller)
+    for c in db.session.scalars(query):
+        row = {"id": c.id, "customer": c.name, "reseller": c.reseller.name, "pbx": c.pbx.name if c.pbx else None,
+               "licence": c.pbx.licence.value if c.pbx else None, "users": len(c.pbx.users) if c.pbx else 0}
+        click.echo(json.dumps(row, ensure_ascii=False) if as_json else
+                   f"{row['id']:>5}  {row['customer']:<30} {row['reseller']:<25} {row['pbx'] or '-':<25} "
+                   f"{row['licence'] or '-':<9} {row['users']:>4} users")
+
+
+@accounts_cli.command("peak")
+@click.argument("month", metavar="YYYY-MM")
+def peak(month: str):
+    """Peak licence counts per customer for a month (the billing basis, §2)."""
+    from console.accounts.billing import monthly_peak
+    from console.accounts.models import Customer
+
+    year, mon = (int(x) for x in month.split("-"))
+    for c in db.session.scalars(select(Customer).order_by(Customer.name)):
+        click.echo(json.dumps({"customer": c.name, **monthly_peak(c.id, year, mon)}, ensure_ascii=False))
+
+
+@click.group("demo", help="Demo data for trying the console.")
+def demo_cli():
+    pass
+
+
+@demo_cli.command("load")
+def demo_load():
+    """Load the demo resellers, customers and logins (idempotent: existing demo data is left alone)."""
+    from console.demo import load_demo_data
+
+    with acting_as(None, "demo loader"):
+        created = load_demo_data()
+        db.session.commit()
+    click.echo("demo data loaded" if created else "demo data already present")

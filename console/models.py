@@ -1,0 +1,4 @@
+"""Imports every model module, so that metadata (Alembic, create_all in tests) knows all tables."""
+from console.accounts.models import *  # noqa: F401,F403
+from console.audit.models import *  # noqa: F401,F403
+from console.auth.models import *  # noqa: F401,F403

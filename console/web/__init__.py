@@ -1,0 +1,1 @@
+"""Layout helpers shared by every feature's views: htmx-aware rendering, pagination, errors."""

@@ -1,0 +1,63 @@
+"""Rendering for server-rendered pages enhanced by htmx, and pagination."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, render_template, request
+from sqlalchemy import Select, func, select
+
+from console.errors import RuleViolation
+from console.extensions import db
+
+
+def is_fragment_request() -> bool:
+    """An htmx request that wants only a fragment (not a boosted navigation, which wants the page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def render(template: str, fragment: str | None = None, **context: Any) -> str:
+    """Render the whole page, or only `fragment` (e.g. "_rows.html") when htmx asks for it."""
+    if fragment and is_fragment_request():
+        return render_template(fragment, **context)
+    return render_template(template, **context)
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(query: Select) -> Page:
+    """One page of a SELECT, as chosen by ?page=; the size comes from the settings."""
+    per_page = current_app.extensions["settings"].page_size
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def apply_errors(form, violation: RuleViolation) -> None:
+    """Show a service's refusal on the form: on the field it names, or above the form."""
+    for name, message in violation.errors.items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [str(message)]
+        else:
+            form.form_errors.append(str(message))

@@ -1,0 +1,32 @@
+"""Template filters and globals: dates and numbers in the user's language, Berlin wall-clock times."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from console import LANGUAGES
+from console import clock
+from console.clock import BERLIN
+from console.phone import pretty
+
+
+def register(app: Flask) -> None:
+    @app.template_filter("when")
+    def when(value: datetime | None, fmt: str = "medium") -> str:
+        """An instant as Berlin wall-clock time in the user's locale."""
+        return format_datetime(value.astimezone(BERLIN), fmt) if value else "–"
+
+    @app.template_filter("day")
+    def day(value: date | None) -> str:
+        return format_date(value, "medium") if value else "–"
+
+    @app.template_filter("number")
+    def number(value) -> str:
+        return format_decimal(value)
+
+    app.jinja_env.filters["phone"] = pretty
+    app.jinja_env.globals["now"] = clock.now
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES

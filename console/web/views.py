@@ -1,0 +1,45 @@
+"""The dashboard per role and the health check."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, text
+
+from console.accounts.models import Customer, LicenceKind, PhoneUser, Pbx, Reseller
+from console.auth.models import Role
+from console.auth.scope import scoped
+from console.clock import today_berlin
+from console.extensions import db
+from console.web.render import render
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    if current_user.role is Role.END_USER:
+        return render("dashboard/end_user.html", user=current_user.phone_user)
+    count = lambda model: db.session.scalar(  # noqa: E731
+        select(func.count()).select_from(scoped(model, current_user).subquery()))
+    stats = {"customers": count(Customer), "users": count(PhoneUser)}
+    if current_user.is_staff:
+        stats["resellers"] = count(Reseller)
+    today = today_berlin()
+    demos = [p for p in db.session.scalars(scoped(Pbx, current_user).where(Pbx.licence == LicenceKind.DEMO)
+                                           .order_by(Pbx.licence_start))]
+    customer = current_user.customer if current_user.role is Role.CUSTOMER_ADMIN else None
+    return render("dashboard/index.html", stats=stats, demos=demos, today=today, customer=customer)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and the state of each dependency, for monitoring. Public, and tells nothing secret."""
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True, "dialect": db.engine.dialect.name}
+    except Exception as exc:  # the point is to report, not to fail
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
+    healthy = all(c["ok"] for c in checks.values())
+    return jsonify(status="ok" if healthy else "degraded", checks=checks), 200 if healthy else 503

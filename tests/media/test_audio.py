@@ -1,0 +1,424 @@
+"""The hold music / announcement audio core (§4.1 Wartemusik): inspection by content, conversion to the
+innovaphone's headerless G.711 files and an 8 kHz WAV, and the refusal of every kind of bad upload.
+
+All audio is generated in memory by ``audiogen``; results are checked by decoding the outputs again with
+soundfile (libsndfile), independently of the code under test.
+"""
+from __future__ import annotations
+
+import importlib.util
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import audiogen as ag  # noqa: E402
+
+try:
+    from console.media import audio
+except ImportError:
+    # The audio core is pure; load it by path where the web stack (Flask, ...) that console/__init__.py
+    # imports is not installed, e.g. in a minimal venv with only the audio packages.
+    _path = Path(__file__).resolve().parents[2] / "console" / "media" / "audio.py"
+    _spec = importlib.util.spec_from_file_location("stimme_media_audio", _path)
+    audio = importlib.util.module_from_spec(_spec)
+    sys.modules[_spec.name] = audio
+    _spec.loader.exec_module(audio)
+
+MB = 1024 * 1024
+LIMITS = dict(max_bytes=20 * MB, max_seconds=600.0)
+
+
+def read_raw(raw: bytes, subtype: str) -> np.ndarray:
+    x, rate = sf.read(io.BytesIO(raw), format="RAW", subtype=subtype, samplerate=8000, channels=1,
+                      dtype="float64")
+    assert rate == 8000
+    return x
+
+
+def rejected(data: bytes, **limits) -> audio.AudioRejected:
+    with pytest.raises(audio.AudioRejected) as info:
+        audio.inspect(data, **{**LIMITS, **limits})
+    exc = info.value
+    assert exc.reason in audio.REASONS
+    assert exc.message_de and exc.message_en and exc.message_de != exc.message_en
+    assert exc.message("de") == exc.message_de and exc.message("en") == exc.message_en
+    return exc
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Inspection of good files
+
+
+@pytest.mark.parametrize("rate,channels", [(8000, 1), (16000, 1), (44100, 2), (48000, 2)])
+def test_inspect_wav(rate, channels):
+    data = ag.wav_bytes(ag.sine(440, 3.0, rate, channels), rate)
+    info = audio.inspect(data, **LIMITS)
+    assert info.format == "wav"
+    assert info.sample_rate == rate
+    assert info.channels == channels
+    assert info.duration_seconds == pytest.approx(3.0, rel=0.01)
+
+
+@pytest.mark.parametrize("rate,channels", [(44100, 2), (48000, 1), (22050, 1), (16000, 2)])
+def test_inspect_mp3(rate, channels):
+    data = ag.mp3_bytes(ag.sine(440, 4.0, rate, channels), rate)
+    info = audio.inspect(data, **LIMITS)
+    assert info.format == "mp3"
+    assert info.sample_rate == rate
+    assert info.channels == channels
+    # libsndfile/LAME writes the gapless info, so the decoder trims encoder delay and padding exactly.
+    assert info.duration_seconds == pytest.approx(4.0, rel=0.01)
+
+
+def test_inspect_mp3_without_gapless_header_keeps_encoder_delay_only():
+    data = ag.mp3_without_xing(ag.mp3_bytes(ag.sine(440, 10.0, 44100, 2), 44100))
+    info = audio.inspect(data, **LIMITS)
+    assert info.format == "mp3" and info.sample_rate == 44100 and info.channels == 2
+    # Encoder delay + padding: at most two frames of 1152 samples longer than the signal.
+    assert 10.0 <= info.duration_seconds <= 10.0 + 2 * 1152 / 44100 + 0.001
+
+
+def test_mp3_with_id3_tags_and_float_and_alaw_wav_are_accepted():
+    mp3 = ag.mp3_bytes(ag.sine(440, 2.0, 44100, 2), 44100)
+    assert audio.inspect(ag.with_id3v1(ag.with_id3v2(mp3)), **LIMITS).format == "mp3"
+    for subtype in ("FLOAT", "PCM_24", "ALAW", "ULAW", "PCM_U8"):
+        info = audio.inspect(ag.wav_bytes(ag.sine(440, 2.0, 8000), 8000, subtype), **LIMITS)
+        assert info.format == "wav" and info.duration_seconds == pytest.approx(2.0, rel=0.01), subtype
+
+
+def test_format_comes_from_content_not_name():
+    # The function gets bytes only; a WAV "called" .mp3 is a WAV, an MP3 "called" .wav an MP3.
+    assert audio.inspect(ag.wav_bytes(ag.sine(440, 1.0, 8000), 8000), **LIMITS).format == "wav"
+    assert audio.inspect(ag.mp3_bytes(ag.sine(440, 1.0, 44100), 44100), **LIMITS).format == "mp3"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Conversion
+
+
+SOURCES = {
+    "wav-8k-mono": lambda s: ag.wav_bytes(s(8000, 1), 8000),
+    "wav-16k-mono": lambda s: ag.wav_bytes(s(16000, 1), 16000),
+    "wav-44k1-stereo": lambda s: ag.wav_bytes(s(44100, 2), 44100),
+    "wav-48k-stereo-float": lambda s: ag.wav_bytes(s(48000, 2), 48000, "FLOAT"),
+    "mp3-44k1-stereo": lambda s: ag.mp3_bytes(s(44100, 2), 44100),
+    "mp3-22k05-mono": lambda s: ag.mp3_bytes(s(22050, 1), 22050),
+}
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("freq", [440.0, 1234.0])
+def test_convert_produces_valid_g711_and_wav_with_the_tone(source, freq):
+    data = SOURCES[source](lambda rate, ch: ag.sine(freq, 3.0, rate, ch, amplitude=0.4))
+    info = audio.inspect(data, **LIMITS)
+    out = audio.convert(data)
+
+    assert out.sample_rate == 8000
+    assert out.duration_seconds == pytest.approx(info.duration_seconds, rel=0.01)
+    assert out.duration_seconds == pytest.approx(3.0, rel=0.01)
+    frames = round(out.duration_seconds * 8000)
+    # Headerless: one byte per sample, nothing else.
+    assert len(out.g711a) == frames and len(out.g711u) == frames
+
+    for raw, subtype in ((out.g711a, "ALAW"), (out.g711u, "ULAW")):
+        x = read_raw(raw, subtype)
+        assert len(x) == frames
+        assert abs(ag.dominant_frequency(x, 8000) - freq) < 3.0, subtype
+        assert -20.0 < ag.rms_dbfs(x) < -12.0, subtype   # normalised to about -16 dBFS
+
+    wav_info = sf.info(io.BytesIO(out.wav))
+    assert (wav_info.format, wav_info.subtype) == ("WAV", "PCM_16")
+    assert wav_info.samplerate == 8000 and wav_info.channels == 1
+    assert wav_info.frames == frames
+    assert out.wav[:4] == b"RIFF" and out.wav[8:12] == b"WAVE"
+
+    # The three outputs carry the same signal (A-law and µ-law within their quantisation).
+    pcm, _ = sf.read(io.BytesIO(out.wav), dtype="float64")
+    for raw, subtype in ((out.g711a, "ALAW"), (out.g711u, "ULAW")):
+        x = read_raw(raw, subtype)
+        assert np.corrcoef(pcm, x)[0, 1] > 0.999
+        assert ag.rms_dbfs(x - pcm) < ag.rms_dbfs(pcm) - 30
+
+
+def test_g711_is_what_libsndfile_encodes_from_the_wav():
+    """The raw files are plain G.711 of the 16-bit signal: re-encoding the WAV gives the same bytes."""
+    out = audio.convert(ag.wav_bytes(ag.tune(3.0, 16000), 16000))
+    pcm, _ = sf.read(io.BytesIO(out.wav), dtype="int16")
+    for raw, subtype in ((out.g711a, "ALAW"), (out.g711u, "ULAW")):
+        buf = io.BytesIO()
+        sf.write(buf, pcm, 8000, format="RAW", subtype=subtype)
+        assert buf.getvalue() == raw
+
+
+def test_mp3_44k1_stereo_and_wav_16k_mono_of_the_same_tune_give_the_same_result():
+    seconds = 12.0
+    mp3 = ag.mp3_bytes(ag.tune(seconds, 44100, 2), 44100)
+    wav = ag.wav_bytes(ag.tune(seconds, 16000, 1), 16000)
+    a = read_raw(audio.convert(wav).g711a, "ALAW")
+    b = read_raw(audio.convert(mp3).g711a, "ALAW")
+    assert len(b) == pytest.approx(len(a), rel=0.01)
+    a, b, lag = ag.align(a, b, max_lag=800)
+    assert abs(lag) <= 2   # gapless MP3: no encoder delay left
+    assert np.corrcoef(a, b)[0, 1] > 0.99
+    assert abs(ag.rms_dbfs(a) - ag.rms_dbfs(b)) < 0.5
+    assert ag.rms_dbfs(a - b) < ag.rms_dbfs(a) - 20
+
+
+def test_mp3_without_gapless_header_matches_after_aligning_the_encoder_delay():
+    seconds = 12.0
+    mp3 = ag.mp3_without_xing(ag.mp3_bytes(ag.tune(seconds, 44100, 2), 44100))
+    wav = ag.wav_bytes(ag.tune(seconds, 16000, 1), 16000)
+    a = read_raw(audio.convert(wav).g711a, "ALAW")
+    b = read_raw(audio.convert(mp3).g711a, "ALAW")
+    a, b, lag = ag.align(a, b, max_lag=800)
+    assert 100 <= lag <= 600   # LAME's delay (576 + 529 samples at 44.1 kHz is about 200 at 8 kHz)
+    assert np.corrcoef(a, b)[0, 1] > 0.99
+
+
+def test_output_duration_within_one_percent_for_odd_lengths():
+    for seconds, rate in ((0.73, 44100), (7.31, 11025), (61.7, 48000)):
+        data = ag.wav_bytes(ag.tune(seconds, rate), rate)
+        out = audio.convert(data)
+        assert out.duration_seconds == pytest.approx(seconds, rel=0.01)
+        assert len(out.g711a) == round(out.duration_seconds * 8000)
+
+
+def test_normalisation_makes_a_quiet_tone_louder():
+    quiet = ag.wav_bytes(ag.sine(440, 3.0, 16000, amplitude=ag.db_to_amp(-40)), 16000)   # RMS about -43 dBFS
+    plain = read_raw(audio.convert(quiet, normalize=False).g711a, "ALAW")
+    louder = audio.convert(quiet)
+    x = read_raw(louder.g711a, "ALAW")
+    assert ag.rms_dbfs(plain) == pytest.approx(-43.0, abs=1.0)
+    assert ag.rms_dbfs(x) == pytest.approx(audio.TARGET_RMS_DBFS, abs=1.0)
+    assert louder.gain_db == pytest.approx(27.0, abs=1.0)
+    assert abs(ag.dominant_frequency(x, 8000) - 440) < 3
+
+
+def test_normalisation_turns_a_loud_file_down_and_keeps_peaks_below_the_ceiling():
+    loud = ag.wav_bytes(ag.sine(440, 3.0, 16000, amplitude=0.99), 16000)
+    x = read_raw(audio.convert(loud).g711u, "ULAW")
+    assert ag.rms_dbfs(x) == pytest.approx(audio.TARGET_RMS_DBFS, abs=1.0)
+
+    # A quiet bed with a few loud clicks: the peak, not the RMS target, limits the gain.
+    sig = ag.sine(300, 4.0, 8000, amplitude=ag.db_to_amp(-40))
+    sig[8000::8000] = 0.5
+    out = audio.convert(ag.wav_bytes(sig, 8000, "FLOAT"))
+    pcm, _ = sf.read(io.BytesIO(out.wav), dtype="float64")
+    peak_db = 20 * np.log10(np.max(np.abs(pcm)))
+    assert peak_db <= audio.PEAK_CEILING_DBFS + 0.1
+    assert peak_db > audio.PEAK_CEILING_DBFS - 0.5
+    assert ag.rms_dbfs(pcm) < audio.TARGET_RMS_DBFS - 3
+
+
+def test_pauses_do_not_count_in_the_loudness():
+    # 2 s of tone at -20 dBFS RMS and 8 s of silence: the gain is set by the tone, not by the long pause.
+    tone = ag.sine(440, 2.0, 8000, amplitude=ag.db_to_amp(-17))
+    sig = np.concatenate([tone, ag.silence(8.0, 8000)])
+    out = audio.convert(ag.wav_bytes(sig, 8000))
+    x = read_raw(out.g711a, "ALAW")
+    assert ag.rms_dbfs(x[:16000]) == pytest.approx(audio.TARGET_RMS_DBFS, abs=1.0)
+
+
+def test_fade_in_and_out():
+    data = ag.wav_bytes(ag.sine(440, 2.0, 8000, amplitude=0.5), 8000)
+    pcm, _ = sf.read(io.BytesIO(audio.convert(data, fade_ms=50).wav), dtype="float64")
+    fade = 400   # 50 ms at 8 kHz
+    assert np.max(np.abs(pcm[:20])) < 0.01 and np.max(np.abs(pcm[-20:])) < 0.01
+    assert np.max(np.abs(pcm[:fade // 4])) < np.max(np.abs(pcm[fade:2 * fade])) / 2
+    assert np.max(np.abs(pcm[fade:-fade])) > 0.5 * np.max(np.abs(pcm))
+    no_fade, _ = sf.read(io.BytesIO(audio.convert(data, fade_ms=0, normalize=False).wav), dtype="float64")
+    assert np.max(np.abs(no_fade[:40])) > 0.2
+
+
+def test_inspect_and_convert_decodes_once_and_agrees():
+    data = ag.mp3_bytes(ag.tune(5.0, 44100, 2), 44100)
+    info, out = audio.inspect_and_convert(data, **LIMITS)
+    assert info == audio.inspect(data, **LIMITS)
+    assert out.g711a == audio.convert(data).g711a
+    assert out.duration_seconds == pytest.approx(info.duration_seconds, abs=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Refusals
+
+
+def test_empty_file():
+    exc = rejected(b"")
+    assert exc.reason == "empty"
+    assert "0 Bytes" in exc.message_de and "MP3" in exc.message_de
+
+
+def test_too_large_is_refused_before_decoding():
+    data = ag.wav_bytes(ag.tune(10.0, 44100, 2), 44100)   # about 1.7 MB
+    exc = rejected(data, max_bytes=1 * MB)
+    assert exc.reason == "too_large"
+    assert "1 MB" in exc.message_de and "1,7 MB" in exc.message_de
+    assert "1.7 MB" in exc.message_en and "MP3" in exc.message_en
+
+
+@pytest.mark.parametrize("text", [
+    "Liebe Kundin, lieber Kunde,\nbitte haben Sie einen Moment Geduld.\n" * 50,
+    "ID3 is what this text pretends to start with, but it is just text.\n" * 20,
+    "ÄÖÜ äöü ß – UTF-8 Text\n" * 100,
+])
+def test_text_renamed_to_mp3_is_unreadable(text):
+    file_name = "wartemusik.mp3"   # what the browser would send; inspect() never sees it
+    assert file_name.endswith(".mp3")
+    exc = rejected(text.encode("utf-8"))
+    assert exc.reason == "unreadable"
+    assert "weder MP3 noch WAV" in exc.message_de and "neither MP3 nor WAV" in exc.message_en
+
+
+def test_random_bytes_and_zeros_are_unreadable():
+    assert rejected(np.random.default_rng(3).integers(0, 256, 50_000, dtype=np.uint8).tobytes()).reason \
+        == "unreadable"
+    assert rejected(b"\x00" * 10_000).reason == "unreadable"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    assert rejected(png).reason == "unreadable"
+
+
+@pytest.mark.parametrize("fmt,subtype,name", [
+    ("OGG", "VORBIS", "Ogg Vorbis"),
+    ("FLAC", "PCM_16", "FLAC"),
+    ("AIFF", "PCM_16", "AIFF"),
+    ("WAV", "GSM610", "GSM 6.10"),
+])
+def test_other_formats_are_unsupported(fmt, subtype, name):
+    data = ag.other_bytes(ag.sine(440, 2.0, 8000), 8000, fmt, subtype)
+    exc = rejected(data)
+    assert exc.reason == "unsupported"
+    assert name in exc.message_de and name in exc.message_en
+    assert "MP3" in exc.message_de and "WAV" in exc.message_de
+
+
+def test_flac_behind_an_id3_tag_is_unsupported():
+    data = ag.with_id3v2(ag.other_bytes(ag.sine(440, 1.0, 8000), 8000, "FLAC", "PCM_16"))
+    assert rejected(data).reason == "unsupported"
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.5, 0.77])
+def test_truncated_mp3_cut_inside_a_frame(fraction):
+    data = ag.mp3_bytes(ag.tune(8.0, 44100, 2), 44100)
+    offsets = ag.mp3_frame_offsets(data)
+    cut = int(len(data) * fraction)
+    if cut in offsets:
+        cut += 7
+    exc = rejected(data[:cut])
+    assert exc.reason == "truncated"
+    assert "unvollständig" in exc.message_de and "incomplete" in exc.message_en
+
+
+def test_truncated_mp3_cut_on_a_frame_boundary_is_caught_by_the_xing_header():
+    data = ag.mp3_bytes(ag.tune(8.0, 44100, 2), 44100)
+    offsets = ag.mp3_frame_offsets(data)
+    exc = rejected(data[:offsets[len(offsets) // 2]])
+    assert exc.reason == "truncated"
+    assert exc.details["announced"] > exc.details["frames"]
+
+
+def test_truncated_mp3_without_xing_header():
+    data = ag.mp3_without_xing(ag.mp3_bytes(ag.tune(8.0, 44100, 2), 44100))
+    offsets = ag.mp3_frame_offsets(data)
+    cut = (offsets[len(offsets) // 2] + offsets[len(offsets) // 2 + 1]) // 2   # middle of a frame
+    assert rejected(data[:cut]).reason == "truncated"
+    # Cut exactly between frames, there is no sign of damage: a shorter, valid MP3.
+    assert audio.inspect(data[:offsets[len(offsets) // 2]], **LIMITS).format == "mp3"
+
+
+def test_truncated_id3_tag():
+    data = ag.with_id3v2(ag.mp3_bytes(ag.sine(440, 1.0, 44100), 44100))
+    assert rejected(data[:30]).reason == "truncated"
+
+
+def test_wav_cut_short():
+    data = ag.wav_bytes(ag.tune(4.0, 16000), 16000)
+    exc = rejected(data[:len(data) // 2])
+    assert exc.reason == "truncated"
+
+
+def test_wav_with_a_data_chunk_claiming_more_than_present():
+    data = ag.wav_bytes(ag.tune(4.0, 16000), 16000)
+    lying = ag.wav_with_sizes(data, data_size=(len(data) - 44) * 3)
+    exc = rejected(lying)
+    assert exc.reason == "truncated"
+    assert "data" in exc.message_de and "data chunk" in exc.message_en
+
+
+def test_wav_with_a_riff_size_claiming_more_than_present():
+    data = ag.wav_bytes(ag.tune(4.0, 16000), 16000)
+    assert rejected(ag.wav_with_sizes(data, riff_size=len(data) * 2)).reason == "truncated"
+
+
+def test_wav_with_a_riff_size_smaller_than_its_data_chunk():
+    data = ag.wav_bytes(ag.tune(4.0, 16000), 16000)
+    exc = rejected(ag.wav_with_sizes(data, riff_size=1000))
+    assert exc.reason == "truncated"
+    assert "RIFF" in exc.message_de
+
+
+def test_wav_with_trailing_bytes_after_the_riff_form_is_accepted():
+    data = ag.wav_bytes(ag.tune(2.0, 16000), 16000)
+    assert audio.inspect(ag.with_id3v1(data), **LIMITS).duration_seconds == pytest.approx(2.0, rel=0.01)
+
+
+def test_wav_with_no_samples_is_empty():
+    data = ag.wav_bytes(ag.silence(0.0, 8000), 8000)
+    assert rejected(data).reason == "empty"
+
+
+def test_over_long_file_names_both_lengths():
+    # 12:30 minutes at 8 kHz A-law: 6 MB, refused from the header without decoding.
+    data = ag.wav_bytes(ag.sine(440, 750.0, 8000, amplitude=0.3), 8000, "ALAW")
+    exc = rejected(data, max_seconds=600)
+    assert exc.reason == "too_long"
+    assert exc.message_de == "Die Datei ist 12:30 Minuten lang; erlaubt sind höchstens 10:00 Minuten."
+    assert exc.message_en == "The file is 12:30 minutes long; at most 10:00 minutes are accepted."
+
+
+def test_over_long_mp3():
+    data = ag.mp3_bytes(ag.tune(20.0, 22050), 22050)
+    exc = rejected(data, max_seconds=15)
+    assert exc.reason == "too_long"
+    assert "0:20" in exc.message_de and "0:15" in exc.message_de
+    assert audio.inspect(data, max_bytes=20 * MB, max_seconds=20.0).duration_seconds == pytest.approx(20, rel=0.01)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ag.wav_bytes(ag.silence(5.0, 44100, 2), 44100),
+    lambda: ag.mp3_bytes(ag.silence(5.0, 44100, 2), 44100),
+    lambda: ag.wav_bytes(ag.noise(5.0, 16000, amplitude=ag.db_to_amp(-75)), 16000, "FLOAT"),
+    lambda: ag.wav_bytes(ag.sine(440, 5.0, 16000, amplitude=ag.db_to_amp(-66)), 16000, "PCM_24"),
+], ids=["digital-silence-wav", "digital-silence-mp3", "noise-at-75dBFS", "tone-at-66dBFS"])
+def test_silent_files(make):
+    exc = rejected(make())
+    assert exc.reason == "silent"
+    assert "hörbar" in exc.message_de and "audible" in exc.message_en
+
+
+def test_quiet_but_audible_is_accepted():
+    data = ag.wav_bytes(ag.sine(440, 3.0, 16000, amplitude=ag.db_to_amp(-50)), 16000)
+    info = audio.inspect(data, **LIMITS)
+    assert info.peak_dbfs == pytest.approx(-50, abs=1)
+
+
+def test_convert_refuses_what_is_not_audio():
+    with pytest.raises(audio.AudioRejected) as info:
+        audio.convert(b"not audio at all" * 100)
+    assert info.value.reason == "unreadable"
+    with pytest.raises(audio.AudioRejected) as info:
+        audio.convert(b"")
+    assert info.value.reason == "empty"
+
+
+def test_rejection_object():
+    exc = audio.AudioRejected("silent", "still", "silent", loudest_dbfs=-80.0)
+    assert exc.message("de-DE") == "still" and exc.message("en") == "silent" and exc.message("fr") == "silent"
+    assert exc.details == {"loudest_dbfs": -80.0}
+    assert "silent" in str(exc)
+    with pytest.raises(ValueError):
+        audio.AudioRejected("bogus", "x", "y")
