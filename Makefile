@@ -3,7 +3,7 @@ PORT ?= 5000
 VENV := .venv
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: setup run test test-sqlite test-postgres bench migrate demo clean
+.PHONY: setup run test test-sqlite test-postgres bench migrate demo clean translations
 
 setup:
 	@bash scripts/setup.sh
@@ -35,3 +35,9 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor
+
+# After changing user-visible text: refresh the catalogue, translate the new German entries, commit the .po.
+translations: setup
+	@$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	@$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	@$(VENV)/bin/pybabel compile -d translations

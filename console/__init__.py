@@ -5,7 +5,7 @@ import logging
 import secrets
 import time
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from console import logs
@@ -54,15 +54,17 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _select_locale() -> str:
+    if not has_request_context():
+        return g.get("locale", "de")  # mail and CLI set g.locale for their recipient
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("lang") in LANGUAGES:
         return session["lang"]
-    return request.accept_languages.best_match(LANGUAGES) or "de" if request else "de"
+    return request.accept_languages.best_match(LANGUAGES) or "de"
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from console.audit.recorder import set_actor
+    from console.audit.recorder import reset_actor, set_actor
 
     @app.before_request
     def start_request():
@@ -70,9 +72,15 @@ def _register_request_hooks(app: Flask) -> None:
         g.request_id = incoming if incoming.isalnum() and len(incoming) <= 40 else secrets.token_hex(8)
         g.started = time.perf_counter()
         if current_user.is_authenticated:
-            set_actor(current_user.id, f"{current_user.email} ({current_user.role.value})", g.request_id)
+            g.audit_tokens = set_actor(current_user.id, f"{current_user.email} ({current_user.role.value})",
+                                       g.request_id)
         else:
-            set_actor(None, f"anonymous {request.remote_addr}", g.request_id)
+            g.audit_tokens = set_actor(None, f"anonymous {request.remote_addr}", g.request_id)
+
+    @app.teardown_request
+    def end_request(exc):
+        if "audit_tokens" in g:
+            reset_actor(g.pop("audit_tokens"))
 
     @app.after_request
     def finish_request(response):

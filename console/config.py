@@ -86,5 +86,6 @@ class Settings:
             "WTF_CSRF_TIME_LIMIT": None,
             "BABEL_DEFAULT_LOCALE": self.default_language,
             "BABEL_DEFAULT_TIMEZONE": self.timezone,
+            "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
             "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         }

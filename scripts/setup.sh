@@ -44,3 +44,6 @@ fi
 mkdir -p static/vendor instance
 cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+
+# Compiled message catalogues (German; English is the source language).
+.venv/bin/pybabel compile -d translations >/dev/null

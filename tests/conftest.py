@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from itertools import count
 
 import pytest
+from flask import g
 from sqlalchemy import text
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -69,6 +70,7 @@ def _isolated(request, app):
         yield
         return
     with app.app_context():
+        g.locale = "en"  # messages raised outside a request read in English here; pages test both languages
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
@@ -102,14 +104,14 @@ _HASH = hash_password(TEST_PASSWORD)  # hashing is deliberately slow; do it once
 
 @pytest.fixture
 def staff_actor():
-    return Login(role=Role.STAFF_ADMIN, email="factory@test", name="factory")
+    return Login(role=Role.STAFF_ADMIN, email="factory@stimme.example", name="factory")
 
 
 @pytest.fixture
 def make_reseller():
     def _make(name: str | None = None, **kw):
         n = next(_seq)
-        return accounts.save_reseller(None, name=name or f"Reseller {n}", notice_email=f"noc{n}@reseller.test", **kw)
+        return accounts.save_reseller(None, name=name or f"Reseller {n}", notice_email=f"noc{n}@reseller.example", **kw)
     return _make
 
 
@@ -159,44 +161,56 @@ def make_login(staff_actor):
 # --- the browser ---------------------------------------------------------------------------------------------
 
 class Browser:
-    """The Flask test client plus what a browser does: sign in, and send the CSRF token with forms."""
+    """The Flask test client plus what a browser does: sign in, and send the CSRF token with forms.
 
-    def __init__(self, client):
-        self.client = client
+    Each request runs in its own app context, so it has its own `g` and its own database session, as in
+    production; the test's session is flushed before and expired after, so the test sees what was committed.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
         self.csrf: str | None = None
 
     def _fetch_token(self, path: str = "/login") -> str:
-        html = self.client.get(path).get_data(as_text=True)
+        html = self.get(path).get_data(as_text=True)
         match = re.search(r'name="csrf-token" content="([^"]+)"', html)
         assert match, "page has no CSRF token"
         return match.group(1)
 
+    def request(self, method: str, path: str, **kw):
+        db.session.flush()
+        with self.app.app_context():
+            response = self.client.open(path, method=method, **kw)
+        db.session.expire_all()
+        return response
+
     def login(self, email: str, password: str = TEST_PASSWORD):
         token = self._fetch_token()
-        response = self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+        response = self.request("POST", "/login", data={"email": email, "password": password, "csrf_token": token})
         self.csrf = self._fetch_token("/") if response.status_code in (302, 303) else token
         return response
 
     def get(self, path: str, **kw):
-        return self.client.get(path, **kw)
+        return self.request("GET", path, **kw)
 
     def post(self, path: str, data: dict | None = None, csrf: bool = True, **kw):
         data = dict(data or {})
         if csrf:
             data.setdefault("csrf_token", self.csrf or self._fetch_token())
-        return self.client.post(path, data=data, **kw)
+        return self.request("POST", path, data=data, **kw)
 
 
 @pytest.fixture
 def browser(app):
-    return Browser(app.test_client())
+    return Browser(app)
 
 
 @pytest.fixture
 def signed_in(app, make_login):
     """signed_in(login) → a Browser signed in as that login."""
     def _sign_in(login: Login) -> Browser:
-        b = Browser(app.test_client())
+        b = Browser(app)
         response = b.login(login.email)
         assert response.status_code == 303, response.get_data(as_text=True)
         return b

@@ -28,9 +28,14 @@ _actor: contextvars.ContextVar[tuple[int | None, str]] = contextvars.ContextVar(
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_request_id", default=None)
 
 
-def set_actor(actor_id: int | None, label: str, request_id: str | None = None) -> None:
-    _actor.set((actor_id, label))
-    _request_id.set(request_id)
+def set_actor(actor_id: int | None, label: str, request_id: str | None = None) -> tuple:
+    """Set who is acting (for a request); returns tokens for reset_actor()."""
+    return _actor.set((actor_id, label)), _request_id.set(request_id)
+
+
+def reset_actor(tokens: tuple) -> None:
+    _actor.reset(tokens[0])
+    _request_id.reset(tokens[1])
 
 
 @contextmanager
@@ -75,7 +80,7 @@ def _row(action: str, obj, before, after) -> dict:
     actor_id, actor = _actor.get()
     return {
         "at": clock.now(), "actor_id": actor_id, "actor": actor, "action": action,
-        "object_type": type(obj).__name__, "object_id": inspect(obj).identity[0] if inspect(obj).identity else None,
+        "object_type": type(obj).__name__, "object_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
         "object_label": str(obj)[:300], "before": before, "after": after, "request_id": _request_id.get(),
     }
 

@@ -79,7 +79,7 @@ def change_password():
             apply_errors(form, exc)
         else:
             db.session.commit()
-            login_user(current_user)  # the new session token replaces the old one
+            login_user(current_user._get_current_object())  # the new session token replaces the old one
             flash(_("Your password is changed. Other sessions are signed out."), "success")
             return redirect(url_for("web.dashboard"), 303)
     return render("accounts/form.html", form=form, title=_("Change password"), cancel=url_for("web.dashboard"))

@@ -361,6 +361,14 @@ def test_wav_with_a_riff_size_smaller_than_its_data_chunk():
     assert "RIFF" in exc.message_de
 
 
+@pytest.mark.parametrize("riff_size,data_size", [(0, None), (4, None), (0xFFFFFFFF, 0xFFFFFFFF), (None, 0)])
+def test_wav_with_unset_or_streaming_sizes_is_refused(riff_size, data_size):
+    data = ag.wav_bytes(ag.tune(2.0, 16000), 16000)
+    exc = rejected(ag.wav_with_sizes(data, riff_size=riff_size, data_size=data_size))
+    # (data size 0 with samples behind it: the samples are read as chunk headers with absurd lengths)
+    assert exc.reason == "truncated"
+
+
 def test_wav_with_trailing_bytes_after_the_riff_form_is_accepted():
     data = ag.wav_bytes(ag.tune(2.0, 16000), 16000)
     assert audio.inspect(ag.with_id3v1(data), **LIMITS).duration_seconds == pytest.approx(2.0, rel=0.01)
@@ -422,3 +430,35 @@ def test_rejection_object():
     assert "silent" in str(exc)
     with pytest.raises(ValueError):
         audio.AudioRejected("bogus", "x", "y")
+
+
+def test_damaged_files_never_raise_anything_but_audio_rejected():
+    """Flipped bytes, cuts and inserted junk: inspect() and convert() answer or refuse, nothing else."""
+    rng = np.random.default_rng(2020)
+    bases = [
+        ag.mp3_bytes(ag.tune(1.0, 44100, 2), 44100),
+        ag.mp3_without_xing(ag.mp3_bytes(ag.tune(1.0, 32000, 1), 32000)),
+        ag.with_id3v2(ag.mp3_bytes(ag.tune(1.0, 48000), 48000)),
+        ag.wav_bytes(ag.tune(1.0, 16000), 16000),
+        ag.wav_bytes(ag.tune(1.0, 8000, 2), 8000, "ALAW"),
+    ]
+    for i in range(300):
+        d = bytearray(bases[i % len(bases)])
+        kind = i % 4
+        if kind == 0:     # bytes anywhere
+            for _ in range(int(rng.integers(1, 20))):
+                d[int(rng.integers(0, len(d)))] = int(rng.integers(0, 256))
+        elif kind == 1:   # cut
+            d = d[:int(rng.integers(0, len(d)))]
+        elif kind == 2:   # header bytes
+            for _ in range(int(rng.integers(1, 5))):
+                d[int(rng.integers(0, min(len(d), 200)))] = int(rng.integers(0, 256))
+        else:             # junk inserted
+            p = int(rng.integers(0, len(d)))
+            d = d[:p] + rng.integers(0, 256, int(rng.integers(1, 3000)), dtype=np.uint8).tobytes() + d[p:]
+        try:
+            audio.inspect(bytes(d), **LIMITS)
+            out = audio.convert(bytes(d))
+            assert len(out.g711a) == len(out.g711u) == round(out.duration_seconds * 8000)
+        except audio.AudioRejected as exc:
+            assert exc.reason in audio.REASONS

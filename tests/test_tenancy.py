@@ -1,0 +1,147 @@
+"""No route shows or changes another tenant's data; anonymous visitors are sent to sign in.
+
+Every registered route is enumerated, so a new route without a tenancy check makes this test fail.
+"""
+import re
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from console.accounts import services
+from console.accounts.models import Provider, TrunkKind
+from console.audit.models import AuditEntry
+from console.auth.models import Role
+from console.extensions import db
+from tests.conftest import Browser
+
+PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>"}
+
+
+@pytest.fixture
+def tenants(make_reseller, make_customer, make_user, make_login):
+    def tenant(tag: str):
+        reseller = make_reseller(f"Reseller{tag} GmbH")
+        customer = make_customer(reseller, name=f"Kunde{tag} AG")
+        branch = services.save_site(None, pbx=customer.pbx, name=f"Filiale{tag}", street="Weg 1", postcode="10115",
+                                    city="Berlin")
+        trunk = services.save_trunk(None, site=branch, kind=TrunkKind.SIP, provider=Provider.TELEKOM,
+                                    provider_name=None, base_number=f"030 77{ord(tag)}00", first_extension="0",
+                                    last_extension="9")
+        user = make_user(customer, first_name=f"Nutzer{tag}", last_name=f"Person{tag}")
+        logins = {
+            Role.RESELLER: make_login(Role.RESELLER, email=f"reseller{tag}@t.example", reseller=reseller),
+            Role.CUSTOMER_ADMIN: make_login(Role.CUSTOMER_ADMIN, email=f"admin{tag}@t.example", customer=customer),
+            Role.END_USER: make_login(Role.END_USER, email=f"user{tag}@t.example", phone_user=user),
+        }
+        return SimpleNamespace(reseller=reseller, customer=customer, site=branch, trunk=trunk, user=user,
+                               logins=logins, names=[f"Reseller{tag} GmbH", f"Kunde{tag} AG", f"Filiale{tag}",
+                                                     f"Nutzer{tag}", f"reseller{tag}@t.example", f"admin{tag}@t.example"])
+    return tenant("A"), tenant("B")
+
+
+def _ids(t) -> dict[str, int]:
+    """The object each URL parameter names, taken from tenant t."""
+    return {"reseller_id": t.reseller.id, "customer_id": t.customer.id, "site_id": t.site.id,
+            "trunk_id": t.trunk.id, "user_id": t.user.id, "login_id": t.logins[Role.CUSTOMER_ADMIN].id}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def _url(rule, ids: dict[str, int]) -> str:
+    missing = set(rule.arguments) - set(ids)
+    assert not missing, f"{rule.rule}: add the parameter(s) {missing} to _ids() so tenancy is tested"
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
+
+
+def _audit_count() -> int:
+    return db.session.scalar(select(func.count(AuditEntry.id)))
+
+
+@pytest.mark.parametrize("role", [Role.RESELLER, Role.CUSTOMER_ADMIN, Role.END_USER])
+def test_no_route_reaches_a_foreign_tenant(app, tenants, signed_in, role):
+    a, b = tenants
+    browser = signed_in(a.logins[role])
+    before = _audit_count()
+    checked = 0
+    for rule, method in _routes(app):
+        if rule.arguments:
+            url = _url(rule, _ids(b))
+            response = browser.request(method, url, data={"csrf_token": browser.csrf, "name": "Übernommen",
+                                                          "language": "en"})
+            assert response.status_code in (403, 404), f"{role.value} {method} {url} → {response.status_code}"
+            checked += 1
+        elif method == "GET":
+            response = browser.get(rule.rule)
+            body = response.get_data(as_text=True)
+            for name in b.names:
+                assert name not in body, f"{role.value} GET {rule.rule} shows {name}"
+    assert checked > 15
+    assert _audit_count() == before, "a request changed something"
+
+
+@pytest.mark.parametrize("role, path, expected", [
+    (Role.RESELLER, "/customers/{customer_id}", 200),
+    (Role.RESELLER, "/sites/{site_id}/edit", 200),
+    (Role.CUSTOMER_ADMIN, "/customers/{customer_id}", 200),
+    (Role.CUSTOMER_ADMIN, "/users/{user_id}/edit", 200),
+    (Role.END_USER, "/users/{user_id}", 200),
+])
+def test_own_objects_are_reachable(tenants, signed_in, role, path, expected):
+    """The other half: the same routes do open the caller's own objects (so the test above can fail)."""
+    a, _ = tenants
+    browser = signed_in(a.logins[role])
+    assert browser.get(path.format(**_ids(a))).status_code == expected
+
+
+def test_lists_show_own_objects(tenants, signed_in):
+    a, _ = tenants
+    body = signed_in(a.logins[Role.RESELLER]).get("/customers/").get_data(as_text=True)
+    assert "KundeA AG" in body
+
+
+def test_foreign_ids_in_form_fields_are_refused(tenants, signed_in):
+    a, b = tenants
+    reseller = signed_in(a.logins[Role.RESELLER])
+    response = reseller.post("/customers/new", {
+        "reseller_id": b.reseller.id, "name": "Untergeschoben", "pbx_name": "x.example", "licence": "base",
+        "site_name": "Z", "street": "S 1", "postcode": "10115", "city": "Berlin"})
+    assert response.status_code in (200, 404)
+    assert "Untergeschoben" not in [c.name for c in b.reseller.customers]
+    response = reseller.post("/logins/new", {
+        "email": "evil@t.example", "name": "Evil", "role": "customer_admin", "customer_id": b.customer.id,
+        "reseller_id": 0, "phone_user_id": 0, "language": "de", "active": "y", "password": "long enough pw"})
+    assert response.status_code == 404
+    admin = signed_in(a.logins[Role.CUSTOMER_ADMIN])
+    response = admin.post(f"/customers/{a.customer.id}/users/new", {
+        "first_name": "X", "last_name": "Y", "site_id": b.site.id, "extension": "5", "language": "de",
+        "package": "klare"})
+    assert response.status_code == 200  # the form shows the refused choice
+    assert b.site.id not in [u.site_id for u in a.customer.pbx.users]
+
+
+def test_reseller_cannot_grant_staff_roles(tenants, signed_in):
+    a, _ = tenants
+    reseller = signed_in(a.logins[Role.RESELLER])
+    response = reseller.post("/logins/new", {
+        "email": "boss@t.example", "name": "Boss", "role": "staff_admin", "reseller_id": 0, "customer_id": 0,
+        "phone_user_id": 0, "language": "de", "active": "y", "password": "long enough pw"})
+    assert response.status_code == 200
+    assert "boss@t.example" not in reseller.get("/logins/").get_data(as_text=True)
+
+
+def test_anonymous_requests_go_to_sign_in(app, tenants):
+    a, _ = tenants
+    browser = Browser(app)
+    token = browser._fetch_token()
+    for rule, method in _routes(app):
+        url = _url(rule, _ids(a))
+        response = browser.request(method, url, data={"csrf_token": token})
+        assert response.status_code == 302, f"anonymous {method} {url} → {response.status_code}"
+        assert response.headers["Location"].startswith("/login"), url
