@@ -3,7 +3,7 @@ PORT ?= 5000
 VENV := .venv
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: setup run test test-sqlite test-postgres bench migrate demo clean translations
+.PHONY: setup run test test-sqlite test-postgres bench bench-deps migrate demo clean translations
 
 setup:
 	@bash scripts/setup.sh
@@ -30,8 +30,17 @@ test-postgres:
 		$(VENV)/bin/pytest -q; \
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-bench: setup
+bench: setup bench-deps
 	@for f in bench/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(VENV)/bin/python "$$f"; done
+
+# sox with MP3 support is the baseline of bench/bench_media_convert.py: installed for the benchmarks only.
+bench-deps:
+	@if ! command -v sox >/dev/null || ! sox -h 2>/dev/null | grep -q ' mp3'; then \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+		$$SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+			--no-install-recommends sox libsox-fmt-mp3; \
+	fi
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

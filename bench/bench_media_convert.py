@@ -13,7 +13,6 @@ without it only convert() is timed.
 """
 from __future__ import annotations
 
-import importlib.util
 import io
 import shutil
 import statistics
@@ -26,15 +25,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-try:
-    from console.media import audio
-except ImportError:   # a venv with only the audio packages: load the pure module by path
-    _spec = importlib.util.spec_from_file_location("stimme_media_audio", ROOT / "console" / "media" / "audio.py")
-    audio = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = audio
-    _spec.loader.exec_module(audio)
+from console.media import audio
 
 SECONDS = 300
 RATE = 44100

@@ -103,7 +103,22 @@ def _register_blueprints(app: Flask) -> None:
     from console.accounts.views import bp as accounts_bp
     from console.audit.views import bp as audit_bp
     from console.auth.views import bp as auth_bp
+    from console.maintenance import feeds  # noqa: F401  registers the feed routes
+    from console.maintenance.views import bp as maintenance_bp
     from console.web.views import bp as web_bp
+    from console.media.views import bp as media_bp
 
-    for bp in (web_bp, auth_bp, accounts_bp, audit_bp):
+    for bp in (web_bp, auth_bp, accounts_bp, audit_bp, maintenance_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(media_bp)
+    from console.mail.views import bp as mail_bp
+    app.register_blueprint(mail_bp)
+    from console.incidents.api import bp as incidents_api_bp
+    from console.incidents.views import bp as incidents_bp
+    app.register_blueprint(incidents_bp)
+    app.register_blueprint(incidents_api_bp)
+    from console.directory import exchange_views, import_views, settings_views  # noqa: F401  directory routes
+    from console.directory.api import api as directory_api_bp
+    from console.directory.views import bp as directory_bp
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(directory_api_bp)

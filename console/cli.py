@@ -14,6 +14,16 @@ from console.extensions import db
 def register_cli(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
+    from console.media.cli import media_cli
+    app.cli.add_command(media_cli)
+    from console.directory.cli import directory_cli
+    app.cli.add_command(directory_cli)
+    from console.maintenance.cli import maintenance_cli
+    app.cli.add_command(maintenance_cli)
+    from console.jobs.cli import jobs_cli, scheduler_command
+    from console.mail.cli import mail_cli, smtpd_command
+    for command in (jobs_cli, scheduler_command, mail_cli, smtpd_command):
+        app.cli.add_command(command)
 
 
 @click.group("accounts", help="Logins, resellers and customers.")

@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("CONSOLE_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 DEV_SECRET = "dev-only-secret-not-for-production"
+DEV_DIRECTORY_KEY = "L0yUNcj9Jvz1GwQv2ub1KINH1YET0oDv9f-DVchzxMg="  # demo mode only
 
 
 class ConfigError(RuntimeError):
@@ -41,11 +42,46 @@ class Settings:
     login_ip_window_minutes: int = 15
     page_size: int = 25
     log_format: str = "json"
+    # Phonebooks (console.directory): an empty LDAP_URL means the embedded slapd `make run` starts on loopback
+    # (data in instance/slapd); the bind account then is its root. DIRECTORY_KEY encrypts Exchange credentials.
+    ldap_url: str = ""
+    ldap_bind_dn: str = "cn=admin,dc=stimme,dc=local"
+    ldap_bind_password: str = "stimme-dev-ldap"
+    ldap_base_dn: str = "dc=stimme,dc=local"
+    ldap_starttls: bool = False
+    ldap_embedded_port: int = 3890
+    directory_key: str = ""
+    # Mail (console.mail): an empty SMTP_URL means the embedded Maildir sink on mail_sink_port, started by `make run`.
+    smtp_url: str = ""
+    mail_from: str = "stimme Konsole <noreply@stimme.local>"
+    mail_max_bytes: int = 10 * 1024 * 1024
+    mail_staff_to: str = "betrieb@stimme.local"  # who hears about mail that finally failed
+    mail_sink_port: int = 8025
+    maildir: str = str(INSTANCE_DIR / "maildir")
+    inbound_host: str = "127.0.0.1"
+    inbound_port: int = 2525
+    inbound_domains: str = "stimme.local"
+    inbound_addresses: str = ""  # local part → handler name, e.g. "stoerung=incidents,fax=fax"
+    inbound_max_bytes: int = 25 * 1024 * 1024
+    # Hold music and announcements (console.media): where files live, and what an upload may be.
+    media_dir: str = str(INSTANCE_DIR / "media")
+    media_max_bytes: int = 25 * 1024 * 1024
+    media_music_max_seconds: int = 600
+    media_announcement_max_seconds: int = 120
     extra: dict = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def ldap_effective_url(self) -> str:
+        return self.ldap_url or f"ldap://127.0.0.1:{self.ldap_embedded_port}"
+
+    @property
+    def directory_fernet_key(self) -> str:
+        """The Fernet key for Exchange credentials; the development key only in demo mode."""
+        return self.directory_key or (DEV_DIRECTORY_KEY if self.demo and not self.production else "")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -87,5 +123,6 @@ class Settings:
             "BABEL_DEFAULT_LOCALE": self.default_language,
             "BABEL_DEFAULT_TIMEZONE": self.timezone,
             "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
-            "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+            # Room for the largest media upload plus the form around it (console.media refuses beyond that).
+            "MAX_CONTENT_LENGTH": max(32 * 1024 * 1024, self.media_max_bytes + 1024 * 1024),
         }

@@ -4,7 +4,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+import enum
+
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -40,6 +42,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def enum_column(cls: type[enum.Enum]) -> Enum:
+    """An enum stored by value as a plain string (portable, readable in SQL), validated on the way in."""
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True)
 
 
 class Base(DeclarativeBase):

@@ -30,8 +30,11 @@ def load_demo_data() -> bool:
     """Create the demo data unless it is there. Returns whether anything was created."""
     if not current_app.extensions["settings"].demo:
         raise RuntimeError("demo data is loaded only in demo mode (DEMO=1)")
+    from console.media.standard import ensure_standard_hold_music
+    music = ensure_standard_hold_music()   # idempotent: every PBX plays it until it has its own hold music
+    from console.directory.demo import load_demo_phonebook
     if db.session.scalar(select(Login).where(Login.email == "staff@example.com")):
-        return False
+        return load_demo_phonebook() or music
     staff = Login(role=Role.STAFF_ADMIN, email="demo-loader", name="demo loader")  # acting principal only
     kw = {"password": DEMO_PASSWORD, "skip_password_rules": True}
     save_login(staff, None, email="staff@example.com", name="Stefanie Staff", role=Role.STAFF_ADMIN, **kw)
@@ -92,4 +95,8 @@ def load_demo_data() -> bool:
                customer=mueller, **kw)
     save_login(staff, None, email="user@example.com", name="Anna Schäfer", role=Role.END_USER,
                phone_user=users[1], **kw)
+    db.session.flush()
+    load_demo_phonebook()
+    from console.maintenance.demo import load_demo_windows
+    load_demo_windows()
     return True

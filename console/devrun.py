@@ -18,7 +18,15 @@ PORT = os.environ.get("PORT", "5000")
 PROCESSES: dict[str, list[str]] = {
     "web": [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--access-logfile", "-",
             "app:app"],
+    # the embedded LDAP server for the phonebooks (idles when LDAP_URL names another one)
+    "slapd": [sys.executable, "-m", "console.directory.slapd"],
+    # the one scheduler (mail delivery and every other ticker in console.jobs.registry), and inbound SMTP
+    "scheduler": [str(VENV_BIN / "flask"), "--app", "app", "scheduler"],
+    "smtpd": [str(VENV_BIN / "flask"), "--app", "app", "smtpd"],
 }
+if not (os.environ.get("SMTP_URL") or os.environ.get("CONSOLE_SMTP_URL")):
+    # no mail server configured: a local sink keeps every sent message in instance/maildir (staff: Mail → Sent mail)
+    PROCESSES["mail-sink"] = [str(VENV_BIN / "flask"), "--app", "app", "mail", "sink"]
 
 DEMO_LOGINS = ["staff@example.com", "reseller@example.com", "reseller2@example.com", "customer-admin@example.com",
                "user@example.com"]

@@ -2,3 +2,8 @@
 from console.accounts.models import *  # noqa: F401,F403
 from console.audit.models import *  # noqa: F401,F403
 from console.auth.models import *  # noqa: F401,F403
+from console.directory.models import *  # noqa: F401,F403
+from console.incidents.models import *  # noqa: F401,F403
+from console.mail.models import *  # noqa: F401,F403
+from console.maintenance.models import *  # noqa: F401,F403
+from console.media.models import *  # noqa: F401,F403

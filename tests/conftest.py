@@ -4,6 +4,7 @@ The suite runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL names one (as
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from datetime import date, datetime, timezone
@@ -39,9 +40,21 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def slapd(tmp_path_factory):
+    """The suite's own slapd on loopback (console.directory.slapd), holding the phonebooks."""
+    from console.directory.slapd import Slapd
+    server = Slapd(tmp_path_factory.mktemp("slapd"), durable=False)
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, slapd, tmp_path_factory):
     settings = Settings(database_url=database_url, secret_key="test-secret", demo=True, log_format="text",
-                        login_max_failures=5, login_lockout_minutes=15)
+                        login_max_failures=5, login_lockout_minutes=15, ldap_url=slapd.url,
+                        media_dir=str(tmp_path_factory.mktemp("media")),
+                        ldap_bind_dn=slapd.root_dn, ldap_bind_password=slapd.root_pw, ldap_base_dn=slapd.suffix)
     app = create_app(settings)
     app.config["TESTING"] = True
     with app.app_context():
@@ -84,6 +97,25 @@ def _isolated(request, app):
             outer.rollback()
             connection.close()
             clock.set_now(None)
+
+
+@pytest.fixture
+def configure(app, monkeypatch):
+    """configure(**settings): change the app's settings for this test only."""
+    def _configure(**changes):
+        monkeypatch.setitem(app.extensions, "settings", dataclasses.replace(app.extensions["settings"], **changes))
+    return _configure
+
+
+@pytest.fixture
+def smtp_sink(configure):
+    """A real SMTP server on loopback (aiosmtpd) that the outbox delivers to."""
+    from tests.mail.servers import ControllableSMTP
+    server = ControllableSMTP()
+    server.start()
+    configure(smtp_url=server.url)
+    yield server
+    server.stop()
 
 
 @pytest.fixture

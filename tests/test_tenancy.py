@@ -3,6 +3,7 @@
 Every registered route is enumerated, so a new route without a tenancy check makes this test fail.
 """
 import re
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -14,8 +15,18 @@ from console.audit.models import AuditEntry
 from console.auth.models import Role
 from console.extensions import db
 from tests.conftest import Browser
+from tests.directory.factories import directory_ids
+from tests.mail.factories import mail_ids
 
-PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>"}
+PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>",
+          # token-protected feeds, tested in tests/maintenance/test_pages_and_feeds.py
+          "/maintenance/feed/<token>.ics", "/maintenance/feed/<token>.atom",
+          # the PBX fetches its hold music by a per-PBX secret in the URL, tested in tests/media/test_serving.py
+          "/pbx-media/<token>/<slug>.<any(g711a, g711u, wav):coder>",
+          # the fault-report API authenticates by bearer token per reseller, tested in tests/incidents/test_api.py
+          "/api/v1/incidents", "/api/v1/incidents/<number>", "/api/v1/openapi.json",
+          # the caller-name lookup authenticates by bearer token per PBX, tested in tests/directory/test_views.py
+          "/api/v1/directory/lookup"}
 
 
 @pytest.fixture
@@ -29,21 +40,59 @@ def tenants(make_reseller, make_customer, make_user, make_login):
                                     provider_name=None, base_number=f"030 77{ord(tag)}00", first_extension="0",
                                     last_extension="9")
         user = make_user(customer, first_name=f"Nutzer{tag}", last_name=f"Person{tag}")
+        window = _maintenance_of(customer, tag)
+        media = _media_of(customer, tag)
+        incident = _incident_of(customer, tag)
+        directory = directory_ids(customer, tag)
+        mail = mail_ids(tag)  # staff-only objects of no tenant: other roles get 403
         logins = {
             Role.RESELLER: make_login(Role.RESELLER, email=f"reseller{tag}@t.example", reseller=reseller),
             Role.CUSTOMER_ADMIN: make_login(Role.CUSTOMER_ADMIN, email=f"admin{tag}@t.example", customer=customer),
             Role.END_USER: make_login(Role.END_USER, email=f"user{tag}@t.example", phone_user=user),
         }
-        return SimpleNamespace(reseller=reseller, customer=customer, site=branch, trunk=trunk, user=user,
+        return SimpleNamespace(reseller=reseller, customer=customer, site=branch, trunk=trunk, user=user, window=window,
+                               media=media, incident=incident, directory=directory, mail=mail,
                                logins=logins, names=[f"Reseller{tag} GmbH", f"Kunde{tag} AG", f"Filiale{tag}",
-                                                     f"Nutzer{tag}", f"reseller{tag}@t.example", f"admin{tag}@t.example"])
+                                                     f"Nutzer{tag}", f"reseller{tag}@t.example", f"admin{tag}@t.example",
+                                                     f"Wartung{tag}", f"Störung{tag}"])
     return tenant("A"), tenant("B")
+
+
+def _maintenance_of(customer, tag: str):
+    from console import clock
+    from console.maintenance import services as maintenance
+    from console.maintenance.models import WindowKind
+    start = maintenance.earliest_start(WindowKind.REGULAR, timedelta(hours=1), clock.now() + timedelta(minutes=5))
+    return maintenance.schedule(actor_label="test", kind=WindowKind.REGULAR, reason=None, starts_at=start,
+                                ends_at=start + timedelta(hours=1), pbxs=[customer.pbx], title_de=f"Wartung{tag}",
+                                title_en=f"Wartung{tag}")
+
+
+def _media_of(customer, tag: str):
+    from console.media import services as media
+    from console.media.models import MediaKind
+    from tests.media.audiogen import sine, wav_bytes
+    item = media.create_item(customer.pbx, kind=MediaKind.HOLD_MUSIC, name=f"Musik{tag}")
+    return media.add_version("test", item, wav_bytes(sine(440, 0.5, 8000), 8000), f"musik{tag}.wav")
+
+
+def _incident_of(customer, tag: str):
+    from console.incidents import services as incidents
+    from tests.incidents.factories import make_incident, make_outage
+    incident = make_incident(customer, title=f"Störung{tag}")
+    attachment = incidents.add_attachment(incident, f"shot{tag}.png", "image/png", b"\x89PNG")
+    outage = make_outage([customer.pbx], description=f"Störung{tag}")
+    token, _ = incidents.issue_token(customer.reseller, f"Störung{tag}")
+    return SimpleNamespace(id=incident.id, attachment_id=attachment.id, outage_id=outage.id, token_id=token.id)
 
 
 def _ids(t) -> dict[str, int]:
     """The object each URL parameter names, taken from tenant t."""
     return {"reseller_id": t.reseller.id, "customer_id": t.customer.id, "site_id": t.site.id,
-            "trunk_id": t.trunk.id, "user_id": t.user.id, "login_id": t.logins[Role.CUSTOMER_ADMIN].id}
+            "trunk_id": t.trunk.id, "user_id": t.user.id, "login_id": t.logins[Role.CUSTOMER_ADMIN].id,
+            "window_id": t.window.id, "item_id": t.media.item_id, "version_id": t.media.id,
+            "incident_id": t.incident.id, "attachment_id": t.incident.attachment_id,
+            "outage_id": t.incident.outage_id, "token_id": t.incident.token_id, **t.directory, **t.mail}
 
 
 def _routes(app):

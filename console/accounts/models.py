@@ -4,25 +4,23 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from console.db import enum_column
 from console import clock
 from console.audit.recorder import Audited
 from console.extensions import db
+from console.phone import pretty
 
 DEMO_DAYS = 28
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    """Store enums by value as plain strings (portable, readable in SQL)."""
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True)
 
 
 class LicenceKind(enum.Enum):
-    BASE = "base"            # §2.1 Basislizenz
-    EXTENDED = "extended"    # §2.2 erweiterte Basislizenz with rented IP411 gateway
+    BASE = "base"            # §2.1 Grundlizenz
+    EXTENDED = "extended"    # §2.2 erweiterte Grundlizenz with rented IP411 gateway
     DEMO = "demo"            # §2.3 Demolizenz: 3 users, 1 trunk, 4 weeks, staff only
 
 
@@ -90,7 +88,7 @@ class Pbx(Audited, db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), unique=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)  # e.g. the PBX's host name
     country: Mapped[str] = mapped_column(String(2), default="DE")  # default region for numbers
-    licence: Mapped[LicenceKind] = mapped_column(_enum(LicenceKind))
+    licence: Mapped[LicenceKind] = mapped_column(enum_column(LicenceKind))
     licence_start: Mapped[date] = mapped_column(Date)
     gateway_serial: Mapped[str | None] = mapped_column(String(40))  # the rented IP411 (extended licence)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -149,8 +147,8 @@ class Trunk(Audited, db.Model):
     __tablename__ = "trunk"
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), unique=True)
-    kind: Mapped[TrunkKind] = mapped_column(_enum(TrunkKind))
-    provider: Mapped[Provider | None] = mapped_column(_enum(Provider))
+    kind: Mapped[TrunkKind] = mapped_column(enum_column(TrunkKind))
+    provider: Mapped[Provider | None] = mapped_column(enum_column(Provider))
     provider_name: Mapped[str | None] = mapped_column(String(100))  # when provider is OTHER
     base_number: Mapped[str] = mapped_column(String(20))
     first_extension: Mapped[str] = mapped_column(String(6))
@@ -171,7 +169,7 @@ class Trunk(Audited, db.Model):
 
     @property
     def block_label(self) -> str:
-        return f"{self.base_number}-{self.first_extension} … -{self.last_extension}"
+        return f"{pretty(self.base_number)}-{self.first_extension} … -{self.last_extension}"
 
     @property
     def provider_label(self) -> str:
@@ -193,7 +191,7 @@ class PhoneUser(Audited, db.Model):
     extension: Mapped[str] = mapped_column(String(6))
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(5), default="de")
-    package: Mapped[Package] = mapped_column(_enum(Package))
+    package: Mapped[Package] = mapped_column(enum_column(Package))
     fax_number: Mapped[str | None] = mapped_column(String(20))  # personal fax number, Volle only (§4.3)
     home_office: Mapped[bool] = mapped_column(Boolean, default=False)
     # §3.3: when the customer told this user to use another phone for emergency calls away from the site.
@@ -233,7 +231,7 @@ class LicenceEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    kind: Mapped[LicenceEventKind] = mapped_column(_enum(LicenceEventKind))
+    kind: Mapped[LicenceEventKind] = mapped_column(enum_column(LicenceEventKind))
     # The phone user or site concerned; no foreign key, the history outlives deleted rows.
     subject_id: Mapped[int | None] = mapped_column(Integer)
     old_value: Mapped[str | None] = mapped_column(String(20))

@@ -49,7 +49,7 @@ def _site_form(customer: Customer, site: Site | None):
             db.session.commit()
             flash(_("Site %(name)s saved.", name=site.name), "success")
             return _back(customer.id)
-    return render("accounts/form.html", form=form, cancel=url_for(".customer", customer_id=customer.id),
+    return render("form.html", form=form, cancel=url_for(".customer", customer_id=customer.id),
                   title=_("Edit site %(name)s", name=site.name) if site else _("New site for %(c)s", c=customer.name),
                   hint=None if site else _("Every site beyond the main site is a paid option (§2.4)."))
 
@@ -91,7 +91,7 @@ def edit_trunk(site_id: int):
             db.session.commit()
             flash(_("Trunk of site %(site)s saved.", site=site.name), "success")
             return _back(site.pbx.customer_id)
-    return render("accounts/form.html", form=form, title=_("Trunk of site %(site)s", site=site.name),
+    return render("form.html", form=form, title=_("Trunk of site %(site)s", site=site.name),
                   cancel=url_for(".customer", customer_id=site.pbx.customer_id),
                   hint=_("Emergency calls of users at this site leave through this trunk; the provider must have "
                          "the site's address (§3.3)."))
@@ -167,7 +167,7 @@ def _phone_user_form(pbx: Pbx, user: PhoneUser | None):
             db.session.commit()
             flash(_("User %(name)s saved.", name=user.name), "success")
             return redirect(url_for(".phone_user", user_id=user.id), 303)
-    return render("accounts/form.html", form=form, cancel=url_for(".customer", customer_id=pbx.customer_id),
+    return render("form.html", form=form, cancel=url_for(".customer", customer_id=pbx.customer_id),
                   title=_("Edit user %(name)s", name=user.name) if user else _("New user on %(pbx)s", pbx=pbx.name))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_
 
 from console.accounts import services
 from console.accounts.billing import monthly_peak
@@ -68,7 +68,7 @@ def _reseller_form(reseller: Reseller | None):
             db.session.commit()
             flash(_("Reseller %(name)s saved.", name=reseller.name), "success")
             return redirect(url_for(".reseller", reseller_id=reseller.id), 303)
-    return render("accounts/form.html", form=form, title=_("Edit reseller") if reseller else _("New reseller"),
+    return render("form.html", form=form, title=_("Edit reseller") if reseller else _("New reseller"),
                   cancel=url_for(".resellers"))
 
 
@@ -109,7 +109,7 @@ def new_customer():
             flash(_("Customer %(name)s created with PBX %(pbx)s.", name=customer.name, pbx=customer.pbx.name),
                   "success")
             return redirect(url_for(".customer", customer_id=customer.id), 303)
-    return render("accounts/form.html", form=form, title=_("New customer"), cancel=url_for(".customers"))
+    return render("form.html", form=form, title=_("New customer"), cancel=url_for(".customers"))
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -136,7 +136,7 @@ def edit_customer(customer_id: int):
             db.session.commit()
             flash(_("Customer %(name)s saved.", name=customer.name), "success")
             return redirect(url_for(".customer", customer_id=customer.id), 303)
-    return render("accounts/form.html", form=form, title=_("Edit customer %(name)s", name=customer.name),
+    return render("form.html", form=form, title=_("Edit customer %(name)s", name=customer.name),
                   cancel=url_for(".customer", customer_id=customer.id))
 
 
@@ -156,7 +156,7 @@ def edit_licence(customer_id: int):
             db.session.commit()
             flash(_("Licence of %(pbx)s saved.", pbx=pbx.name), "success")
             return redirect(url_for(".customer", customer_id=customer.id), 303)
-    return render("accounts/form.html", form=form, title=_("Licence of %(pbx)s", pbx=pbx.name),
+    return render("form.html", form=form, title=_("Licence of %(pbx)s", pbx=pbx.name),
                   cancel=url_for(".customer", customer_id=customer.id))
 
 

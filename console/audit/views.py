@@ -1,7 +1,7 @@
 """Staff browse and filter the audit log."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, request
 from sqlalchemy import func, select
@@ -28,14 +28,14 @@ def index():
         query = query.where(func.lower(AuditEntry.actor).contains(args["actor"].lower(), autoescape=True))
     if args.get("q"):
         query = query.where(func.lower(AuditEntry.object_label).contains(args["q"].lower(), autoescape=True))
-    for name, op in (("from", "__ge__"), ("until", "__lt__")):
+    for name in ("from", "until"):
         try:
             day = datetime.strptime(args.get(name, ""), "%Y-%m-%d").date()
         except ValueError:
             continue
-        bound = datetime.combine(day, time(0), BERLIN)
-        if name == "until":
-            bound = datetime.combine(day, time(23, 59, 59, 999999), BERLIN)
-        query = query.where(getattr(AuditEntry.at, op)(bound))
+        if name == "from":
+            query = query.where(AuditEntry.at >= datetime.combine(day, time(0), BERLIN))
+        else:  # the whole "until" day counts
+            query = query.where(AuditEntry.at < datetime.combine(day + timedelta(days=1), time(0), BERLIN))
     types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
     return render("audit/index.html", "audit/_rows.html", page=paginate(query), types=types)

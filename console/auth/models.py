@@ -8,9 +8,10 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from console.db import enum_column
 from console import clock
 from console.audit.recorder import Audited
-from console.accounts.models import Customer, PhoneUser, Reseller, _enum
+from console.accounts.models import Customer, PhoneUser, Reseller
 from console.extensions import db
 
 
@@ -33,7 +34,7 @@ class Login(Audited, UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("reseller.id"), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     phone_user_id: Mapped[int | None] = mapped_column(ForeignKey("phone_user.id"), index=True)

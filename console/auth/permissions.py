@@ -20,6 +20,16 @@ MANAGE: dict[str, set[Role]] = {
     "phone_user": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},
     "login": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},
     "audit": _STAFF,
+    "mail": _STAFF,                             # outbox "retry now", inbound retry
+    "media": _STAFF | {Role.CUSTOMER_ADMIN},   # §4.1: staff may upload on a customer's behalf
+    "incident": _STAFF | {Role.RESELLER},       # §7.9: resellers file (staff on their behalf), reply, complete
+    "incident_work": _STAFF,                    # state, priority, assignment, notes, time, merge
+    "outage": _STAFF,
+    "api_token": _STAFF,
+    "sla": {Role.STAFF_ADMIN},
+    "maintenance": _STAFF,                      # §7.2–§7.4: only staff schedule maintenance
+    "directory_token": _STAFF,                  # bearer tokens for the caller-name lookup API
+    "exchange": _STAFF,                         # §4.2: Exchange accounts hosted by stimme
 }
 
 # kind → roles that may list objects of that kind
@@ -29,6 +39,14 @@ VIEW: dict[str, set[Role]] = {
     "phone_user": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN, Role.END_USER},
     "login": MANAGE["login"],
     "audit": _STAFF,
+    "mail": _STAFF,
+    "media": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},
+    "incident": _STAFF | {Role.RESELLER},
+    "availability": _STAFF,
+    "outage": _STAFF,
+    "maintenance": set(Role),                   # everyone sees the windows that affect them
+    "directory": set(Role),                     # everyone searches their customer's shared book
+    "directory_settings": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},  # PBX settings, Exchange sync report
 }
 
 

@@ -82,7 +82,7 @@ def change_password():
             login_user(current_user._get_current_object())  # the new session token replaces the old one
             flash(_("Your password is changed. Other sessions are signed out."), "success")
             return redirect(url_for("web.dashboard"), 303)
-    return render("accounts/form.html", form=form, title=_("Change password"), cancel=url_for("web.dashboard"))
+    return render("form.html", form=form, title=_("Change password"), cancel=url_for("web.dashboard"))
 
 
 # --- login accounts -------------------------------------------------------------------------------------
@@ -155,5 +155,5 @@ def _login_form(target: Login | None):
             db.session.commit()
             flash(_("Login %(email)s saved.", email=target.email), "success")
             return redirect(url_for(".logins"), 303)
-    return render("accounts/form.html", form=form, cancel=url_for(".logins"),
+    return render("form.html", form=form, cancel=url_for(".logins"),
                   title=_("Edit login %(email)s", email=target.email) if target else _("New login"))

@@ -7,7 +7,8 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from console import LANGUAGES
-from console import clock
+from console import clock, servicehours
+from console.berlin_time import describe
 from console.clock import BERLIN
 from console.phone import pretty
 
@@ -29,4 +30,15 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["phone"] = pretty
     app.jinja_env.globals["now"] = clock.now
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["describe"] = describe
+    app.jinja_env.globals["is_holiday"] = servicehours.is_holiday
+    app.jinja_env.globals["holiday_name"] = servicehours.holiday_name
+
+    @app.template_filter("day_month")
+    def day_month(value: date) -> str:
+        return format_date(value, "MMMM y")
+
+    @app.template_filter("weekday_short")
+    def weekday_short(value: date) -> str:
+        return format_date(value, "EEE")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

@@ -1,7 +1,7 @@
 """The dashboard per role and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
 
@@ -41,5 +41,9 @@ def healthz():
         checks["database"] = {"ok": True, "dialect": db.engine.dialect.name}
     except Exception as exc:  # the point is to report, not to fail
         checks["database"] = {"ok": False, "error": type(exc).__name__}
+    from console.directory.connection import get_directory
+    checks["ldap"] = {"ok": get_directory().ping()}
+    from console.mail.smtp import health as smtp_health
+    checks["smtp"] = smtp_health(current_app.extensions["settings"])
     healthy = all(c["ok"] for c in checks.values())
     return jsonify(status="ok" if healthy else "degraded", checks=checks), 200 if healthy else 503

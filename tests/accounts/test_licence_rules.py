@@ -1,5 +1,5 @@
 """The licence and tenancy rules of §2–§4, through the services that enforce them."""
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -7,7 +7,7 @@ from sqlalchemy import select
 from console.accounts import services
 from console.accounts.billing import monthly_peak
 from console.accounts.models import (
-    Feature, LicenceEvent, LicenceKind, Package, PhoneUser, Provider, TrunkKind, user_has,
+    Feature, LicenceEvent, LicenceKind, Package, Provider, TrunkKind, user_has,
 )
 from console.auth.models import Login, Role
 from console.errors import RuleViolation

@@ -1,8 +1,5 @@
 """Signing in and out, lockout, throttling, CSRF, the language switch, secure cookies."""
 import re
-from datetime import timedelta
-
-from console import clock
 from console.auth.models import Role
 from console.config import ConfigError, Settings
 from tests.conftest import TEST_PASSWORD, Browser, utc

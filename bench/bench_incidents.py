@@ -1,0 +1,167 @@
+"""Benchmark: the incident list page and a full-text search with 100,000 incidents in PostgreSQL.
+
+Builds its own database (BENCH_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/incidents_bench;
+everything in it is replaced), signs in as staff and times through the Flask test client
+  * GET /incidents/                   the first page of the list (count + page + the filter choices)
+  * GET /incidents/?q=<word>          a PostgreSQL full-text search (tsvector + GIN index)
+against the baseline: exactly the SQL statements each request runs (captured from one request), replayed on a
+raw psycopg connection. Prints p50/p95 of both and the ratio of the medians.
+Goals: the page within 3x of its bare SQL, and p95 under 150 ms.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event, insert, text  # noqa: E402
+
+from console import create_app  # noqa: E402
+from console.accounts import services as accounts  # noqa: E402
+from console.accounts.models import LicenceKind  # noqa: E402
+from console.auth.models import Login, Role  # noqa: E402
+from console.auth.services import save_login  # noqa: E402
+from console.config import Settings  # noqa: E402
+from console.extensions import db  # noqa: E402
+from console.incidents.models import Incident  # noqa: E402
+
+URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/incidents_bench")
+INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "100000"))
+RUNS = 150
+PASSWORD = "bench password 1"
+WORDS = ["Anruf", "Telefon", "Rufnummer", "Zentrale", "Ton", "Leitung", "Störung", "Weiterleitung", "Mailbox",
+         "Registrierung", "Wartemusik", "Konferenz", "Besetztzeichen", "Echo", "Rauschen", "Abbruch"]
+RARE = "Faxgerät"   # in about 1 % of the reports: the search term
+
+
+def build(app) -> None:
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        db.create_all()
+        actor = Login(role=Role.STAFF_ADMIN, email="bench@stimme.example", name="bench")
+        customers = []
+        for r in range(20):
+            reseller = accounts.save_reseller(None, name=f"Händler {r}", notice_email=f"noc{r}@h.example")
+            for c in range(10):
+                customers.append(accounts.create_customer(
+                    actor, reseller=reseller, name=f"Kunde {r}-{c}", pbx_name=f"pbx{r}-{c}.bench",
+                    licence=LicenceKind.BASE, site_name="Zentrale", street="Weg 1", postcode="10115", city="Berlin"))
+        save_login(actor, None, email="staff@bench.example", name="Bench Staff", role=Role.STAFF_ADMIN,
+                   password=PASSWORD, skip_password_rules=True)
+        db.session.commit()
+        rng = random.Random(7)
+        start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+        rows = []
+        for n in range(1, INCIDENTS + 1):
+            customer = customers[n % len(customers)]
+            words = rng.sample(WORDS, 4) + ([RARE] if n % 100 == 0 else [])
+            title = " ".join(words[:3])
+            opened = start + timedelta(minutes=13 * n)
+            number = f"{opened.year}-{n:06d}"
+            rows.append({
+                "number": number, "reseller_id": customer.reseller_id, "customer_id": customer.id,
+                "pbx_id": customer.pbx.id, "channel": "form", "language": "de", "title": title,
+                "description": " ".join(words), "affected_numbers": [f"+4930{1000000 + n}"], "example_calls": [],
+                "qualified": True, "missing_fields": [], "state": rng.choice(["new", "in_progress", "resolved",
+                                                                            "closed"]),
+                "priority": rng.choice(["P1", "P2", "P3", "P4"]), "opened_at": opened, "sla_breached": n % 17 == 0,
+                "sla_due_at": opened + timedelta(hours=8),
+                "search_text": f"{number} {title} {' '.join(words)} {customer.name} {customer.pbx.name}",
+            })
+            if len(rows) == 5000:
+                db.session.execute(insert(Incident.__table__), rows)
+                rows = []
+        if rows:
+            db.session.execute(insert(Incident.__table__), rows)
+        db.session.execute(text("UPDATE incident SET search_vector = to_tsvector('simple'::regconfig, search_text)"))
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE incident"))
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def capture(app, client, path: str) -> list[tuple[str, object]]:
+    """The SQL statements one request runs (besides the session's own login lookup, which is included)."""
+    statements: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def time_requests(client, path: str) -> list[float]:
+    timings = []
+    for _ in range(RUNS):
+        t0 = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200
+    return timings
+
+
+def time_bare_sql(app, statements) -> list[float]:
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            timings = []
+            for _ in range(RUNS):
+                t0 = time.perf_counter()
+                cursor = raw.cursor()
+                for statement, parameters in statements:
+                    cursor.execute(statement, parameters)
+                    cursor.fetchall()
+                cursor.close()
+                raw.rollback()
+                timings.append((time.perf_counter() - t0) * 1000)
+            return timings
+        finally:
+            raw.close()
+
+
+def main() -> None:
+    settings = Settings(database_url=URL, secret_key="bench", log_format="text", demo=False)
+    app = create_app(settings)
+    app.config["WTF_CSRF_ENABLED"] = False
+    import logging
+    logging.getLogger("console.request").setLevel(logging.WARNING)
+    t0 = time.perf_counter()
+    build(app)
+    print(f"built {INCIDENTS:,} incidents in {time.perf_counter() - t0:.1f} s ({URL.rsplit('/', 1)[-1]})")
+    gc.collect()   # measure the console, not the garbage the data build left behind
+    client = app.test_client()
+    assert client.post("/login", data={"email": "staff@bench.example", "password": PASSWORD}).status_code == 303
+    print(f"{'':28} {'console p50':>12} {'p95':>9} {'bare SQL p50':>13} {'p95':>9} {'ratio':>7}")
+    for label, path in (("list page", "/incidents/"), (f"full-text search '{RARE}'", f"/incidents/?q={RARE}")):
+        statements = capture(app, client, path)
+        time_requests(client, path)   # warm-up
+        page = time_requests(client, path)
+        bare = time_bare_sql(app, statements)
+        ratio = statistics.median(page) / statistics.median(bare)
+        print(f"{label:28} {statistics.median(page):10.1f}ms {percentile(page, 95):7.1f}ms "
+              f"{statistics.median(bare):11.1f}ms {percentile(bare, 95):7.1f}ms {ratio:6.2f}x"
+              f"   ({len(statements)} statements; ratio goal ≤ 3x {'met' if ratio <= 3 else 'NOT met'}, "
+              f"p95 goal < 150 ms {'met' if percentile(page, 95) < 150 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""GET /api/v1/directory/lookup?number=…[&extension=…]: the caller name, for a PBX's bearer token."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from console import clock
+from console.accounts.models import PhoneUser
+from console.directory.books import lookup_name
+from console.directory.connection import DirectoryUnavailable, get_directory
+from console.directory.models import DirectoryToken
+from console.extensions import csrf, db
+from console.phone import InvalidNumber, to_e164
+
+api = Blueprint("directory_api", __name__, url_prefix="/api/v1/directory")
+csrf.exempt(api)
+
+
+def _token() -> DirectoryToken | None:
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    return db.session.scalar(select(DirectoryToken).where(
+        DirectoryToken.token_hash == DirectoryToken.hash(header[7:].strip()), DirectoryToken.revoked_at.is_(None)))
+
+
+@api.get("/lookup")
+def lookup():
+    token = _token()
+    if token is None:
+        response = jsonify(error="a valid bearer token is required")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="directory"'
+        return response, 401
+    pbx = token.pbx
+    number = request.args.get("number", "")
+    try:
+        e164 = to_e164(number, pbx.country or "DE")
+    except InvalidNumber as exc:
+        return jsonify(error=str(exc.message)), 400
+    user = None
+    if request.args.get("extension"):
+        user = db.session.scalar(select(PhoneUser).where(PhoneUser.pbx_id == pbx.id,
+                                                         PhoneUser.extension == request.args["extension"]))
+    try:
+        name = lookup_name(get_directory(), pbx, e164, user)
+    except DirectoryUnavailable:
+        return jsonify(error="directory unavailable"), 503
+    now = clock.now()
+    if token.last_used_at is None or (now - token.last_used_at).days >= 1:  # daily: lookups must stay cheap
+        token.last_used_at = now
+        db.session.commit()
+    return jsonify(number=e164, name=name), 200 if name else 404

@@ -1,0 +1,95 @@
+"""`flask --app app directory …`: caller-name lookup, the PBX's LDAP settings, tokens, Exchange syncs."""
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+
+from console.accounts.models import PhoneUser, Pbx
+from console.extensions import db
+
+
+@click.group("directory", help="Phonebooks in LDAP: lookup, PBX settings, tokens, Exchange sync.")
+def directory_cli():
+    pass
+
+
+def _pbx(name: str) -> Pbx:
+    pbx = db.session.scalar(select(Pbx).where(Pbx.name == name))
+    if pbx is None:
+        raise click.ClickException(f"no PBX named {name!r}")
+    return pbx
+
+
+@directory_cli.command("lookup")
+@click.option("--pbx", "pbx_name", required=True, help="the PBX's name")
+@click.option("--user", "extension", help="also the private book of the user with this extension")
+@click.argument("number")
+def lookup(pbx_name: str, extension: str | None, number: str):
+    """Print the caller name for NUMBER (exit status 1 when nobody has it)."""
+    from console.directory.books import lookup_name
+    from console.directory.connection import get_directory
+
+    pbx = _pbx(pbx_name)
+    user = None
+    if extension:
+        user = db.session.scalar(select(PhoneUser).where(PhoneUser.pbx_id == pbx.id,
+                                                         PhoneUser.extension == extension))
+        if user is None:
+            raise click.ClickException(f"no user with extension {extension} on {pbx_name}")
+    name = lookup_name(get_directory(), pbx, number, user)
+    if name is None:
+        click.echo("not found", err=True)
+        raise SystemExit(1)
+    click.echo(name)
+
+
+@directory_cli.command("ldap-url")
+@click.option("--pbx", "pbx_name", required=True, help="the PBX's name")
+def ldap_url(pbx_name: str):
+    """Print the settings to enter on the innovaphone PBX (reverse lookup URL, search base, bind account)."""
+    from console.directory.connection import get_directory
+    from console.directory.pbx_settings import innovaphone_settings
+
+    settings = innovaphone_settings(get_directory(), _pbx(pbx_name))
+    click.echo(settings["reverse_lookup_url"])
+    click.echo(f"search base: {settings['search_base']}", err=True)
+    click.echo(f"bind account: {settings['bind_dn']}", err=True)
+
+
+@directory_cli.command("issue-token")
+@click.option("--pbx", "pbx_name", required=True)
+@click.option("--name", default="PBX", help="what the token is for")
+def issue_token(pbx_name: str, name: str):
+    """Issue a bearer token for GET /api/v1/directory/lookup (printed once)."""
+    from console.audit.recorder import acting_as
+    from console.directory.models import DirectoryToken
+
+    with acting_as(None, "cli"):
+        _, token = DirectoryToken.issue(_pbx(pbx_name), name)
+        db.session.commit()
+    click.echo(token)
+
+
+@directory_cli.command("sync")
+@click.option("--customer", "customer_name", required=True, help="the customer's name")
+def sync(customer_name: str):
+    """Run the customer's Exchange sync now and print the report."""
+    from console.accounts.models import Customer
+    from console.audit.recorder import acting_as
+    from console.directory import exchange
+    from console.directory.connection import get_directory
+    from console.directory.models import ExchangeAccount
+
+    account = db.session.scalar(select(ExchangeAccount).join(Customer).where(Customer.name == customer_name))
+    if account is None:
+        raise click.ClickException(f"no Exchange account for {customer_name!r}")
+    with acting_as(None, "cli"):
+        run = exchange.request_sync(account, "manual")
+        db.session.commit()
+        run = exchange.run_sync(run, get_directory(), commit=db.session.commit)
+    click.echo(f"{run.status}: {run.created} created, {run.updated} updated, {run.deleted} deleted, "
+               f"{run.skipped} skipped{' (full)' if run.full else ''}")
+    for line in (run.report or "").splitlines():
+        click.echo(f"  {line}")
+    if run.error:
+        raise click.ClickException(run.error)

@@ -1,0 +1,68 @@
+"""The PBX's phonebook settings: what to enter on the innovaphone PBX, its reader account, lookup tokens."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from console import clock
+from console.accounts.models import Pbx
+from console.auth.permissions import can, requires
+from console.auth.scope import get_or_404
+from console.directory.connection import get_directory
+from console.directory.forms import TokenForm
+from console.directory.models import DirectoryToken
+from console.directory.pbx_settings import has_reader, innovaphone_settings, set_reader_password
+from console.directory.views import bp
+from console.extensions import db
+from console.web.render import render
+
+
+def _page(pbx: Pbx, **extra):
+    directory = get_directory()
+    tokens = list(db.session.scalars(select(DirectoryToken).where(DirectoryToken.pbx_id == pbx.id)
+                                     .order_by(DirectoryToken.created_at.desc())))
+    return render("directory/settings.html", pbx=pbx, settings=innovaphone_settings(directory, pbx),
+                  reader_exists=has_reader(directory, pbx), tokens=tokens, token_form=TokenForm(),
+                  can_issue=can(current_user, "manage", "directory_token"), **extra)
+
+
+@bp.get("/pbx/<int:pbx_id>/directory/settings")
+@requires("view", "directory_settings")
+def settings(pbx_id: int):
+    return _page(get_or_404(Pbx, pbx_id, current_user))
+
+
+@bp.post("/pbx/<int:pbx_id>/directory/reader-password")
+@requires("view", "directory_settings")
+def reader_password(pbx_id: int):
+    """A new password for the PBX's bind account, shown on this one response only (never stored in clear)."""
+    pbx = get_or_404(Pbx, pbx_id, current_user)
+    password = set_reader_password(get_directory(), pbx)
+    return _page(pbx, new_password=password)
+
+
+@bp.post("/pbx/<int:pbx_id>/directory/tokens")
+@requires("manage", "directory_token")
+def issue_token(pbx_id: int):
+    pbx = get_or_404(Pbx, pbx_id, current_user)
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(pbx)
+    _, token = DirectoryToken.issue(pbx, form.name.data)
+    db.session.commit()
+    return _page(pbx, new_token=token)
+
+
+@bp.post("/directory/tokens/<int:lookup_token_id>/revoke")
+@requires("manage", "directory_token")
+def revoke_token(lookup_token_id: int):
+    from console.auth.scope import scoped
+    token = db.session.scalar(scoped(DirectoryToken, current_user).where(DirectoryToken.id == lookup_token_id))
+    if token is None:
+        abort(404)
+    token.revoked_at = token.revoked_at or clock.now()
+    db.session.commit()
+    flash(_("Token revoked."), "success")
+    return redirect(url_for(".settings", pbx_id=token.pbx_id), 303)

@@ -1,0 +1,119 @@
+"""JSON API for resellers' own systems: file a fault report, read one back. Bearer tokens only (no session, no
+CSRF): staff issue a token per reseller, and the token decides which customers exist for the caller."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from console.audit.recorder import set_actor
+from console.extensions import csrf, db
+from console.incidents import services
+from console.incidents.models import Channel, Incident
+from console.incidents.openapi import spec
+from console.incidents.qualification import FIELD_LABELS, ForeignCustomer, check_report, network_findings
+from console.incidents.sla import status_of
+
+bp = Blueprint("incidents_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def _error(status: int, message: str, **extra):
+    response = jsonify(error=message, **extra)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="stimme"'
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    return _error(exc.code or 500, exc.description or exc.name)
+
+
+def _token():
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return services.token_owner(value.strip())
+
+
+def _require_token():
+    token = _token()
+    if token is None:
+        abort(401, description=_("A valid bearer token is required (Authorization: Bearer …)."))
+    # The audit log names the token (the request hooks reset the actor at teardown).
+    set_actor(None, f"API token {token.prefix}… ({token.reseller.name})", g.get("request_id"))
+    return token
+
+
+def incident_json(incident: Incident) -> dict:
+    sla = status_of(incident)
+    return {
+        "number": incident.number,
+        "state": incident.state.value,
+        "priority": incident.priority.value,
+        "qualified": incident.qualified,
+        "missing_fields": list(incident.missing_fields or []),
+        "title": incident.title,
+        "customer_id": incident.customer_id,
+        "site_ids": [s.id for s in incident.sites],
+        "category": incident.category.value if incident.category else None,
+        "impact": incident.impact.value if incident.impact else None,
+        "affected_numbers": list(incident.affected_numbers or []),
+        "started_at": incident.started_at.isoformat() if incident.started_at else None,
+        "pattern": incident.pattern.value if incident.pattern else None,
+        "example_calls": list(incident.example_calls or []),
+        "contact_name": incident.contact_name,
+        "contact_phone": incident.contact_phone,
+        "opened_at": incident.opened_at.isoformat(),
+        "network_findings": [str(f) for f in network_findings(incident.delay_ms, incident.jitter_ms,
+                                                               incident.loss_percent)],
+        "sla": [{"clock": c.name, "due": c.due.isoformat(), "met_at": c.met_at.isoformat() if c.met_at else None}
+                for c in sla.clocks],
+        "url": url_for("incidents.detail", incident_id=incident.id, _external=True),
+    }
+
+
+@bp.post("/incidents")
+def create_incident():
+    token = _require_token()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, _("Send the report as a JSON object (Content-Type: application/json)."))
+    try:
+        checked = check_report(token.reseller, body)
+    except ForeignCustomer:
+        return _error(404, _("There is no such customer among yours."))
+    if not checked.qualified:
+        missing = checked.missing_messages()
+        return _error(422, _("The report is not qualified (§7.9): fill in or correct the fields listed."),
+                      missing=[{"field": name, "label": str(FIELD_LABELS[name]), "message": str(missing[name])}
+                               for name in checked.missing],
+                      invalid=[{"field": name, "message": str(message)} for name, message in checked.invalid.items()])
+    incident = services.file_report(token.reseller, checked, channel=Channel.API,
+                                    reporter_email=str(body.get("reporter_email") or "")[:254] or None,
+                                    language=body.get("language") if body.get("language") in ("de", "en") else None)
+    db.session.commit()
+    response = jsonify(incident_json(incident))
+    response.status_code = 201
+    response.headers["Location"] = url_for(".get_incident", number=incident.number)
+    return response
+
+
+@bp.get("/incidents/<number>")
+def get_incident(number: str):
+    token = _require_token()
+    incident = db.session.scalar(db.select(Incident).where(Incident.number == number,
+                                                           Incident.reseller_id == token.reseller_id))
+    if incident is None:
+        return _error(404, _("There is no such incident among yours."))
+    body = jsonify(incident_json(incident))
+    db.session.commit()  # the token's last use
+    return body
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(spec(request.host_url.rstrip("/")))

@@ -1,0 +1,124 @@
+"""Forms for fault reports and their work. The report form only collects; qualification.check_report() judges."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from console.incidents.models import Category, Impact, Pattern, Priority, State
+from console.incidents.qualification import FIELD_LABELS
+
+
+def category_choices():
+    return [("", "–"), (Category.NO_INCOMING.value, _l("No incoming calls")),
+            (Category.NO_OUTGOING.value, _l("No outgoing calls")),
+            (Category.AUDIO.value, _l("One-way or no audio")), (Category.VOICE_QUALITY.value, _l("Poor voice quality")),
+            (Category.REGISTRATION.value, _l("Registration")), (Category.FEATURE.value, _l("A feature")),
+            (Category.FAX.value, _l("Fax")), (Category.VOICEMAIL.value, _l("Voicemail")),
+            (Category.PHONEBOOK.value, _l("Phonebook")), (Category.OTHER.value, _l("Other"))]
+
+
+def impact_choices():
+    return [("", "–"), (Impact.PBX.value, _l("Whole PBX")), (Impact.SITE.value, _l("A site")),
+            (Impact.SOME_USERS.value, _l("Some users")), (Impact.ONE_USER.value, _l("One user"))]
+
+
+def pattern_choices():
+    return [("", "–"), (Pattern.CONTINUING.value, _l("It continues")),
+            (Pattern.INTERMITTENT.value, _l("It comes and goes"))]
+
+
+def state_choices():
+    return [(State.NEW.value, _l("New")), (State.IN_PROGRESS.value, _l("In progress")),
+            (State.WAITING.value, _l("Waiting for reseller")), (State.RESOLVED.value, _l("Resolved")),
+            (State.CLOSED.value, _l("Closed"))]
+
+
+def priority_choices():
+    return [(Priority.P1.value, _l("P1 – total outage")), (Priority.P2.value, _l("P2 – major")),
+            (Priority.P3.value, _l("P3 – minor")), (Priority.P4.value, _l("P4 – question or wish"))]
+
+
+class ReportForm(FlaskForm):
+    """No required-validators and no choice checks here: check_report() names every missing or invalid field at
+    once, exactly as the API does, and refuses another reseller's customer or sites."""
+    title = StringField(FIELD_LABELS["title"], validators=[Length(max=200)])
+    customer_id = SelectField(FIELD_LABELS["customer_id"], coerce=str, validate_choice=False)
+    site_ids = SelectMultipleField(FIELD_LABELS["site_ids"], coerce=str, validate_choice=False,
+                                   description=_l("Hold Ctrl to choose several."))
+    category = SelectField(FIELD_LABELS["category"], choices=category_choices, validate_choice=False)
+    impact = SelectField(FIELD_LABELS["impact"], choices=impact_choices, validate_choice=False)
+    affected_numbers = TextAreaField(FIELD_LABELS["affected_numbers"],
+                                     description=_l("One per line or separated by commas, with area code."))
+    started_at = StringField(FIELD_LABELS["started_at"], description=_l("e.g. 2026-11-27 09:30"))
+    pattern = SelectField(FIELD_LABELS["pattern"], choices=pattern_choices, validate_choice=False)
+    reproduction = TextAreaField(FIELD_LABELS["reproduction"])
+    example_calls = TextAreaField(FIELD_LABELS["example_calls"], description=_l(
+        "One call per line: date time, from, to — e.g. 2026-11-27 10:15, 030 1234567, 0171 2345678"))
+    contact_name = StringField(FIELD_LABELS["contact_name"], validators=[Length(max=200)])
+    contact_phone = StringField(FIELD_LABELS["contact_phone"], validators=[Length(max=40)])
+    delay_ms = StringField(FIELD_LABELS["delay_ms"], description=_l("Only for poor voice quality."))
+    jitter_ms = StringField(FIELD_LABELS["jitter_ms"])
+    loss_percent = StringField(FIELD_LABELS["loss_percent"])
+    description = TextAreaField(_l("Anything else"))
+    attachment = FileField(_l("Screenshot or packet capture (up to 10 MB)"))
+
+    def report_data(self) -> dict:
+        return {name: getattr(self, name).data for name in (
+            "title", "customer_id", "site_ids", "category", "impact", "affected_numbers", "started_at", "pattern",
+            "reproduction", "example_calls", "contact_name", "contact_phone", "delay_ms", "jitter_ms",
+            "loss_percent", "description")}
+
+
+class StateForm(FlaskForm):
+    state = SelectField(_l("State"), choices=state_choices)
+
+
+class PriorityForm(FlaskForm):
+    priority = SelectField(_l("Priority"), choices=priority_choices)
+
+
+class AssignForm(FlaskForm):
+    assignee_id = SelectField(_l("Assignee"), coerce=int)
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
+
+
+class TimeForm(FlaskForm):
+    minutes = IntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(min=1, max=1440)])
+    on_site = BooleanField(_l("On site (billable, §7.11)"))
+    worked_on = DateField(_l("Day"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+
+class MergeForm(FlaskForm):
+    target = StringField(_l("Merge into incident number"), validators=[DataRequired(), Length(max=20)])
+
+
+class AttachmentForm(FlaskForm):
+    attachment = FileField(_l("Screenshot or packet capture (up to 10 MB)"))
+
+
+class OutageForm(FlaskForm):
+    start = DateTimeLocalField(_l("Start (Berlin time)"), validators=[DataRequired()])
+    end = DateTimeLocalField(_l("End (Berlin time, empty while ongoing)"), validators=[Optional()])
+    platform_wide = BooleanField(_l("The whole platform"))
+    pbx_ids = SelectMultipleField(_l("Affected PBXs"), coerce=int)
+    incident_numbers = StringField(_l("Linked incidents (numbers, comma-separated)"), validators=[Optional()])
+    description = TextAreaField(_l("What was down"), validators=[DataRequired()])
+
+
+class TokenForm(FlaskForm):
+    reseller_id = SelectField(_l("Reseller"), coerce=int)
+    name = StringField(_l("Name (the system that uses it)"), validators=[DataRequired(), Length(max=100)])
+
+
+class SlaTargetForm(FlaskForm):
+    response_minutes = IntegerField(_l("Response (service minutes)"), validators=[DataRequired(), NumberRange(1)])
+    update_minutes = IntegerField(_l("Update (service minutes)"), validators=[DataRequired(), NumberRange(1)])
+    resolution_minutes = IntegerField(_l("Resolution (service minutes)"), validators=[DataRequired(), NumberRange(1)])

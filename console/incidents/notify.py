@@ -1,0 +1,50 @@
+"""Mail about incidents, queued in the outbox within the caller's transaction (keys make each mail unique)."""
+from __future__ import annotations
+
+from flask import current_app
+
+from console import clock, servicehours
+from console.incidents.models import Incident, IncidentEvent
+from console.incidents.qualification import FIELD_LABELS, network_findings
+from console.mail.outbox import queue_mail
+
+
+def _base_url() -> str:
+    return current_app.extensions["settings"].base_url.rstrip("/")
+
+
+def _context(incident: Incident, **extra) -> dict:
+    return {"incident": incident, "base_url": _base_url(),
+            "link": f"{_base_url()}/incidents/{incident.id}",
+            "findings": [str(f) for f in network_findings(incident.delay_ms, incident.jitter_ms,
+                                                          incident.loss_percent)],
+            **extra}
+
+
+def acknowledge(incident: Incident) -> None:
+    """Every report is acknowledged with its number; after hours, the mail says when work starts."""
+    if not incident.reporter_email:
+        return
+    received = incident.opened_at
+    starts = None if servicehours.is_service_time(received) else servicehours.next_service_start(received)
+    template = "incidents/acknowledgement" if incident.qualified else "incidents/completion_request"
+    missing = [str(FIELD_LABELS[name]) for name in incident.missing_fields if name in FIELD_LABELS]
+    queue_mail(key=f"incident-{incident.id}-ack-{incident.reporter_email}", to=incident.reporter_email,
+               template=template, language=incident.language,
+               context=_context(incident, work_starts=starts, missing=missing,
+                                complete_link=f"{_base_url()}/incidents/{incident.id}/complete"))
+
+
+def reply(incident: Incident, event: IncidentEvent) -> None:
+    """A public reply goes to the reporter (and a reseller's reply needs no mail to itself)."""
+    if not incident.reporter_email or not event.by_staff:
+        return
+    queue_mail(key=f"incident-{incident.id}-reply-{event.id}", to=incident.reporter_email,
+               template="incidents/reply", language=incident.language, context=_context(incident, event=event))
+
+
+def sla_warning(incident: Incident, clock_name: str, due, recipient: str, language: str) -> None:
+    """Warn staff once per clock and deadline: a moved deadline is a new warning, a repeated run is not."""
+    queue_mail(key=f"incident-{incident.id}-sla-{clock_name}-{due:%Y%m%dT%H%M}-{recipient}", to=recipient,
+               template="incidents/sla_warning", language=language,
+               context=_context(incident, clock_name=clock_name, due=due, now=clock.now()))

@@ -1,0 +1,25 @@
+"""The one declared job list. Features add a line here; each job finds its due work in the database."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str                    # fixed id, e.g. "mail.deliver"
+    func: str                  # import string; called with no arguments inside an app context, commits itself
+    seconds: int               # interval
+
+
+JOBS: list[Job] = [
+    Job("mail.deliver", "console.mail.jobs:deliver_due", 10),
+    Job("mail.inbound", "console.mail.jobs:dispatch_inbound", 60),
+    Job(id="media.convert", func="console.media.jobs:convert_pending", seconds=5),
+    Job(id="incidents.sla_warnings", func="console.incidents.jobs:warn_before_breach", seconds=60),
+    Job(id="maintenance.notices", func="console.maintenance.jobs:send_due_notices", seconds=60),
+    Job("directory.exchange_sync", "console.directory.jobs:sync_exchange", 60),
+]
+
+
+def find(job_id: str, jobs: list[Job] | None = None) -> Job | None:
+    return next((job for job in (JOBS if jobs is None else jobs) if job.id == job_id), None)

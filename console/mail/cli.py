@@ -1,0 +1,53 @@
+"""`flask --app app mail …` and `flask --app app smtpd`."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from console.extensions import db
+
+
+@click.group("mail", help="The outbox, delivery and the embedded mail sink.")
+def mail_cli():
+    pass
+
+
+@mail_cli.command("deliver")
+def deliver():
+    """Send every due message now."""
+    from console.mail.delivery import deliver_due
+    report = deliver_due()
+    db.session.commit()
+    click.echo(str(report))
+
+
+@mail_cli.command("retry")
+@click.argument("message_id", type=int)
+def retry(message_id: int):
+    """Put a failed or waiting message back in the queue, due now (the mail worker sends it)."""
+    from console.mail.delivery import retry_now
+    from console.mail.models import OutboxMessage, OutboxState
+    row = db.session.get(OutboxMessage, message_id)
+    if row is None:
+        raise click.ClickException(f"no outbox message {message_id}")
+    if row.state is OutboxState.SENT:
+        raise click.ClickException(f"message {message_id} was sent at {row.sent_at:%Y-%m-%d %H:%M} UTC")
+    retry_now(row)
+    db.session.commit()
+    click.echo(f"message {message_id} to {row.recipient} queued again")
+
+
+@mail_cli.command("sink")
+@click.option("--port", type=int, help="default: MAIL_SINK_PORT")
+def sink(port: int | None):
+    """Run the embedded SMTP sink that keeps every message in the Maildir (when SMTP_URL is unset)."""
+    from console.mail.smtpd import serve, sink_controller
+    settings = current_app.extensions["settings"]
+    serve(sink_controller(settings.maildir, port or settings.mail_sink_port), f"mail sink ({settings.maildir})")
+
+
+@click.command("smtpd")
+def smtpd_command():
+    """Receive mail for INBOUND_DOMAINS and hand it to the handlers (stored first)."""
+    from console.mail.smtpd import inbound_controller, serve
+    serve(inbound_controller(current_app._get_current_object()), "inbound SMTP")

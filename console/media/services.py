@@ -1,0 +1,253 @@
+"""Hold music and announcements: items, uploads, conversion, activation, and what the PBX is served.
+
+Services flush, never commit. An upload is checked by its content (console.media.audio) before anything is
+stored: a refused file leaves no row and no file. An accepted one is stored as uploaded, then converted by the
+job (console.media.jobs) into the files the PBX plays.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import secrets
+import shutil
+import unicodedata
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from console import clock
+from console.accounts.models import Pbx
+from console.errors import RuleViolation
+from console.extensions import db
+from console.media import audio
+from console.media.models import (HOLD_MUSIC_SLUG, MediaItem, MediaKind, MediaTarget, MediaVersion, PbxMediaToken,
+                                  VersionState)
+
+log = logging.getLogger("console.media")
+
+
+class LocalizedText:
+    """A message the audio core wrote in German and English, shown in the language of whoever reads it."""
+
+    def __init__(self, de: str, en: str):
+        self.de, self.en = de, en
+
+    def __str__(self) -> str:
+        try:
+            lang = str(get_locale() or "de")
+        except RuntimeError:   # outside any app context
+            lang = "de"
+        return self.de if lang.startswith("de") else self.en
+
+
+# --- files ---------------------------------------------------------------------------------------------------
+
+def media_root() -> Path:
+    return Path(current_app.extensions["settings"].media_dir)
+
+
+def _write(relative: str, data: bytes) -> None:
+    """Write atomically: a reader (the PBX) never sees half a file."""
+    path = media_root() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def read_file(relative: str) -> bytes:
+    return (media_root() / relative).read_bytes()
+
+
+def absolute(relative: str) -> Path:
+    return media_root() / relative
+
+
+def discard_files(version: MediaVersion) -> None:
+    """Remove a version's directory (when the transaction that stored it did not commit)."""
+    if version.original_path:
+        shutil.rmtree(media_root() / Path(version.original_path).parent, ignore_errors=True)
+
+
+# --- items -----------------------------------------------------------------------------------------------------
+
+def limits(kind: MediaKind) -> dict:
+    settings = current_app.extensions["settings"]
+    seconds = (settings.media_music_max_seconds if kind is MediaKind.HOLD_MUSIC
+               else settings.media_announcement_max_seconds)
+    return {"max_bytes": settings.media_max_bytes, "max_seconds": float(seconds)}
+
+
+def slugify(name: str) -> str:
+    name = name.lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", name).strip("-")[:50] or "ansage"
+
+
+def _free_slug(pbx: Pbx, kind: MediaKind, name: str) -> str:
+    taken = set(db.session.scalars(select(MediaItem.slug).where(MediaItem.pbx_id == pbx.id)))
+    if kind is MediaKind.HOLD_MUSIC and HOLD_MUSIC_SLUG not in taken:
+        return HOLD_MUSIC_SLUG   # the PBX's own hold music replaces the standard one under the same URL
+    base = slugify(name)
+    if base == HOLD_MUSIC_SLUG:
+        base = f"{base}-2"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def create_item(pbx: Pbx, *, kind: MediaKind, name: str, target: MediaTarget | None = None,
+                group_name: str | None = None) -> MediaItem:
+    name = (name or "").strip()
+    group_name = (group_name or "").strip() or None
+    errors: dict[str, object] = {}
+    if not name:
+        errors["name"] = _l("Give it a name, e.g. “Hold music summer”.")
+    elif len(name) > 100:
+        errors["name"] = _l("At most 100 characters.")
+    if kind is MediaKind.ANNOUNCEMENT:
+        if target is None:
+            errors["target"] = _l("Choose whether the announcement is for the operator (extension 0) or a group.")
+        elif target is MediaTarget.GROUP and not group_name:
+            errors["group_name"] = _l("Name the group the announcement is played for.")
+    else:
+        target, group_name = None, None
+    if target is MediaTarget.OPERATOR:
+        group_name = None
+    if errors:
+        raise RuleViolation(errors)
+    item = MediaItem(pbx_id=pbx.id, kind=kind, target=target, group_name=group_name, name=name,
+                     slug=_free_slug(pbx, kind, name), created_at=clock.now())
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+# --- versions --------------------------------------------------------------------------------------------------
+
+def add_version(uploaded_by: str, item: MediaItem, data: bytes, filename: str, *,
+                normalize: bool = True) -> MediaVersion:
+    """Check an upload by its content and store it as uploaded (state pending); the job converts it.
+
+    Raises RuleViolation(file=…) with the audio core's message in the reader's language; nothing is stored then.
+    """
+    try:
+        info = audio.inspect(data, **limits(item.kind))
+    except audio.AudioRejected as exc:
+        raise RuleViolation(file=LocalizedText(exc.message_de, exc.message_en)) from None
+    number = (db.session.scalar(select(func.max(MediaVersion.number)).where(MediaVersion.item_id == item.id))
+              or 0) + 1
+    # A random part keeps a rolled-back upload's files from ever being mistaken for a later version's.
+    folder = f"{item.pbx_id or 'standard'}/{item.id}/v{number}-{secrets.token_hex(4)}"
+    version = MediaVersion(
+        item=item, number=number, state=VersionState.PENDING, active=False,
+        original_name=(Path(filename or "").name or "upload")[:255], original_format=info.format,
+        original_path=f"{folder}/original.{info.format}", original_bytes=len(data),
+        source_rate=info.sample_rate, source_channels=info.channels, duration_seconds=info.duration_seconds,
+        normalize=normalize,
+        uploaded_by=uploaded_by[:300], uploaded_at=clock.now())
+    db.session.add(version)
+    db.session.flush()
+    _write(version.original_path, data)   # store first, then process
+    return version
+
+
+def convert_version(version: MediaVersion) -> None:
+    """Convert one stored original into .g711a, .g711u and .wav. Bad content marks the version failed with
+    the reason; the original stays. The first ready version of an item becomes its active one."""
+    version.state = VersionState.CONVERTING
+    db.session.flush()
+    try:
+        _info, out = audio.inspect_and_convert(read_file(version.original_path), normalize=version.normalize,
+                                               **limits(version.item.kind))
+    except audio.AudioRejected as exc:
+        _fail(version, exc.reason, exc.message_de, exc.message_en)
+        return
+    except Exception:   # a damaged store or a library fault: keep the original, say so, go on with the rest
+        log.exception("media conversion of version %s failed", version.id)
+        _fail(version, "error", "Die Umwandlung ist fehlgeschlagen; bitte die Datei erneut hochladen oder den "
+                                "stimme-Support fragen.",
+              "The conversion failed; please upload the file again or ask stimme support.")
+        return
+    folder = str(Path(version.original_path).parent)
+    for coder, data in (("g711a", out.g711a), ("g711u", out.g711u), ("wav", out.wav)):
+        _write(f"{folder}/audio.{coder}", data)
+        setattr(version, f"{coder}_path", f"{folder}/audio.{coder}")
+        setattr(version, f"{coder}_bytes", len(data))
+    version.digest = hashlib.sha256(out.wav).hexdigest()
+    version.duration_seconds = out.duration_seconds
+    version.gain_db = round(out.gain_db, 1)
+    version.state = VersionState.READY
+    version.failure_reason = version.failure_detail = None
+    version.converted_at = clock.now()
+    db.session.flush()
+    if version.item.active_version is None:
+        activate(version)
+
+
+def _fail(version: MediaVersion, reason: str, de: str, en: str) -> None:
+    version.state = VersionState.FAILED
+    version.failure_reason = reason
+    version.failure_detail = {"de": de, "en": en}
+    db.session.flush()
+
+
+def activate(version: MediaVersion) -> None:
+    """Make a converted version the one the PBX gets (also a previous one again)."""
+    if version.state is not VersionState.READY:
+        raise RuleViolation({"": _l("Only a converted version can be activated.")})
+    current = version.item.active_version
+    if current is version:
+        return
+    if current is not None:
+        current.active = False
+        db.session.flush()   # first off, then on: the database allows one active version per item
+    version.active = True
+    version.activated_at = clock.now()
+    db.session.flush()
+
+
+# --- serving ---------------------------------------------------------------------------------------------------
+
+def media_token(pbx: Pbx) -> PbxMediaToken:
+    """The PBX's URL secret, made on first use."""
+    token = db.session.get(PbxMediaToken, pbx.id)
+    if token is None:
+        token = PbxMediaToken(pbx_id=pbx.id, secret=secrets.token_urlsafe(24), created_at=clock.now())
+        db.session.add(token)
+        db.session.flush()
+    return token
+
+
+def renew_media_token(pbx: Pbx) -> PbxMediaToken:
+    """A new secret: the old URLs stop working (after a leak); the PBX needs the new ones."""
+    token = media_token(pbx)
+    token.secret = secrets.token_urlsafe(24)
+    token.created_at = clock.now()
+    db.session.flush()
+    return token
+
+
+def standard_hold_music() -> MediaItem | None:
+    return db.session.scalar(select(MediaItem).where(MediaItem.pbx_id.is_(None),
+                                                     MediaItem.kind == MediaKind.HOLD_MUSIC).order_by(MediaItem.id))
+
+
+def served_version(secret: str, slug: str) -> MediaVersion | None:
+    """What the PBX holding `secret` gets under `slug`: the item's active version; for the hold music slug
+    the standard hold music while the PBX has none of its own."""
+    token = db.session.scalar(select(PbxMediaToken).where(PbxMediaToken.secret == secret))
+    if token is None:
+        return None
+    item = db.session.scalar(select(MediaItem).where(MediaItem.pbx_id == token.pbx_id, MediaItem.slug == slug))
+    version = item.active_version if item else None
+    if version is None and slug == HOLD_MUSIC_SLUG:
+        standard = standard_hold_music()
+        version = standard.active_version if standard else None
+    return version if version is not None and version.state is VersionState.READY else None

@@ -1,0 +1,155 @@
+"""Exchange sync: exchangelib, unmodified, against the EWS test server in tests/directory/ews_server.py."""
+from __future__ import annotations
+
+import pytest
+from exchangelib import FaultTolerance
+
+from console.directory import books, exchange
+from console.directory.books import Book
+from console.directory.models import ExchangeAccount, ExchangeFolderState
+from console.extensions import db
+from tests.directory.ews_server import EwsTestServer, Mailbox
+
+PASSWORD = "S3cret-Exchange!"
+
+
+@pytest.fixture
+def mailbox():
+    return Mailbox("svc-mueller", PASSWORD)
+
+
+@pytest.fixture
+def ews(mailbox):
+    with EwsTestServer(mailbox) as server:
+        yield server
+
+
+@pytest.fixture
+def account(pbx, ews):
+    return exchange.save_account(None, customer=pbx.customer, endpoint=ews.endpoint, username="svc-mueller",
+                                 password=PASSWORD, mailbox="adressbuch@mueller.example", folders="",
+                                 interval_minutes=60, enabled=True)
+
+
+def sync(account, directory):
+    run = exchange.request_sync(account)
+    return exchange.run_sync(run, directory, retry_policy=FaultTolerance(max_wait=5))
+
+
+def names(directory, pbx):
+    return sorted((c.name, c.phone, c.source) for c in books.list_entries(directory, Book(pbx)))
+
+
+def test_the_password_is_stored_encrypted(account):
+    assert PASSWORD.encode() not in account.secret and exchange.decrypt(account.secret) == PASSWORD
+
+
+def test_first_sync_then_incremental_changes_and_deletions(account, mailbox, directory, pbx):
+    anna = mailbox.put("contacts", given_name="Anna", surname="Schmidt", company="Kunde AG", phone="030 1234567",
+                       mobile="+49 171 2345678", email="anna@kunde.example", title="Einkauf", note="VIP")
+    bernd = mailbox.put("contacts", given_name="Bernd", surname="Bauer", phone="(089) 765 43 21")
+    mailbox.put("contacts", given_name="Kaputt", surname="Nummer", phone="12")
+
+    run = sync(account, directory)
+    assert (run.status, run.created, run.updated, run.deleted, run.skipped) == ("done", 2, 0, 0, 1)
+    assert "Kaputt Nummer" in run.report
+    assert names(directory, pbx) == [("Anna Schmidt", "+49301234567", "exchange"),
+                                     ("Bernd Bauer", "+49897654321", "exchange")]
+    [entry] = books.list_entries(directory, Book(pbx), "Anna")
+    assert (entry.company, entry.mobile, entry.email, entry.title, entry.note) == (
+        "Kunde AG", "+491712345678", "anna@kunde.example", "Einkauf", "VIP")
+    assert books.lookup_name(directory, pbx, "030 1234567") == "Anna Schmidt"
+
+    mailbox.put("contacts", item_id=anna, given_name="Anna", surname="Schmidt-Lange", phone="030 1234567")
+    mailbox.remove("contacts", bernd)
+    mailbox.put("contacts", surname="Neu", phone="040 555666")
+    before = len(mailbox.requests)
+    run = sync(account, directory)
+    assert (run.status, run.created, run.updated, run.deleted, run.full) == ("done", 1, 1, 1, False)
+    assert names(directory, pbx) == [("Anna Schmidt-Lange", "+49301234567", "exchange"),
+                                     ("Neu", "+4940555666", "exchange")]
+    sync_requests = [r for r in mailbox.requests[before:] if r.operation == "SyncFolderItems"]
+    assert sync_requests and all(r.sync_state for r in sync_requests)  # incremental: asked with the stored state
+
+    run = sync(account, directory)
+    assert (run.created, run.updated, run.deleted) == (0, 0, 0)
+
+
+def test_invalid_sync_state_means_a_full_resync(account, mailbox, directory, pbx):
+    keep = mailbox.put("contacts", surname="Bleibt", phone="030 1111111")
+    gone = mailbox.put("contacts", surname="Verschwindet", phone="030 2222222")
+    sync(account, directory)
+    mailbox.remove("contacts", gone)
+    mailbox.put("contacts", item_id=keep, surname="Bleibt geändert", phone="030 1111111")
+    mailbox.invalidate_sync_states()  # e.g. the mailbox moved to another database
+
+    run = sync(account, directory)
+    assert (run.status, run.full) == ("done", True)
+    assert "full resync" in run.report
+    assert names(directory, pbx) == [("Bleibt geändert", "+49301111111", "exchange")]
+    state = db.session.query(ExchangeFolderState).filter_by(account_id=account.id).one()
+    assert mailbox.parse_state("contacts", state.sync_state) is not None  # the new state is stored
+
+
+def test_a_busy_server_is_given_the_back_off_it_asks_for(account, mailbox, directory, pbx):
+    mailbox.put("contacts", surname="Geduld", phone="030 3333333")
+    mailbox.busy = [400, 400]
+    run = sync(account, directory)
+    assert run.status == "done" and names(directory, pbx) == [("Geduld", "+49303333333", "exchange")]
+    first, second, third = mailbox.requests[:3]
+    assert second.at - first.at >= 0.4 and third.at - second.at >= 0.4
+
+
+def test_a_server_asking_for_too_long_a_pause_ends_the_run_cleanly(account, mailbox, directory, pbx):
+    mailbox.put("contacts", surname="Später", phone="030 4444444")
+    mailbox.busy = [60_000]
+    run = sync(account, directory)
+    assert run.status == "failed" and "busy" in run.error
+    assert books.list_entries(directory, Book(pbx)) == []
+    assert sync(account, directory).status == "done"  # the next run gets through
+
+
+def test_wrong_password_is_reported(account, directory):
+    account.secret = exchange.encrypt("wrong")
+    run = sync(account, directory)
+    assert run.status == "failed" and "password" in run.error and "wrong" not in run.error
+
+
+def test_named_folders_are_synced_and_unknown_ones_reported(account, mailbox, directory, pbx):
+    mailbox.add_folder("f-kunden", "Kunden", "contacts")
+    mailbox.put("f-kunden", surname="Kundin", phone="030 5555555")
+    mailbox.put("contacts", surname="Nicht gewählt", phone="030 6666666")
+    account.folders = "Kunden\nGibtsNicht"
+    run = sync(account, directory)
+    assert run.status == "done" and "GibtsNicht: no such contact folder" in run.report
+    assert names(directory, pbx) == [("Kundin", "+49305555555", "exchange")]
+
+
+def test_only_one_run_is_queued_at_a_time(account):
+    assert exchange.request_sync(account).id == exchange.request_sync(account).id
+    assert isinstance(account, ExchangeAccount)
+
+
+def test_staff_configure_admins_sync_now_and_see_the_report(pbx, ews, mailbox, make_login, signed_in, directory):
+    from console.auth.models import Role
+    from console.directory.jobs import sync_exchange
+    mailbox.put("contacts", given_name="Olga", surname="Orlova", phone="030 7777777")
+    staff = signed_in(make_login(Role.STAFF_ADMIN))
+    page = f"/customers/{pbx.customer.id}/exchange"
+    response = staff.post(page, {"endpoint": ews.endpoint, "username": "svc-mueller", "password": PASSWORD,
+                                 "mailbox": "adressbuch@mueller.example", "folders": "", "interval_minutes": 30,
+                                 "enabled": "y"})
+    assert response.status_code == 303
+    assert PASSWORD not in staff.get(page).get_data(as_text=True)
+
+    admin = signed_in(make_login(Role.CUSTOMER_ADMIN, customer=pbx.customer))
+    assert admin.post(page, {"endpoint": "http://evil.example/EWS"}).status_code == 200  # no form for admins
+    assert db.session.query(ExchangeAccount).one().endpoint == ews.endpoint
+    assert admin.post(f"{page}/sync").status_code == 303
+    status = admin.get(f"{page}/status", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<progress" in status and "every 2s" in status
+
+    sync_exchange()  # what the scheduler runs
+    status = admin.get(f"{page}/status", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<progress" not in status and "erledigt" in status
+    assert books.lookup_name(directory, pbx, "+49 30 7777777") == "Olga Orlova"

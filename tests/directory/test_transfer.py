@@ -1,0 +1,98 @@
+"""Import and export: round trips lose no field, broken files get per-row errors, re-runs make no duplicates."""
+from __future__ import annotations
+
+import pytest
+
+from console.directory import books, imports, transfer
+from console.directory.books import Book
+from console.directory.connection import DirectoryUnavailable
+from console.directory.models import DirectoryImport
+from console.directory.tree import Contact
+from console.extensions import db
+
+FULL = Contact(given_name="Zoë", surname="O'Neill; Jr.", company="Müller, Söhne & Co", title="Leitung \"Einkauf\"",
+               email="zoe@mueller.example", phone="+49301234567", mobile="+491701234567", home="+49891234567",
+               fax="+49301234568", note="Zeile 1\nZeile 2; mit \\ und ,")
+COMPANY_ONLY = Contact(company="Stadtwerke Nord", phone="+494012345678")
+
+
+def _batch(pbx, content: bytes, fmt: str) -> DirectoryImport:
+    batch = DirectoryImport(pbx_id=pbx.id, filename=f"book.{fmt}", file_format=fmt, content=content)
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+@pytest.mark.parametrize("fmt, export", [("csv", transfer.export_csv), ("vcard", transfer.export_vcard)])
+def test_round_trip_loses_no_field(directory, pbx, make_customer, fmt, export):
+    source = Book(pbx)
+    for contact in (FULL, COMPANY_ONLY):
+        books.save_entry(directory, source, Contact(**contact.values()))
+    content = export(books.list_entries(directory, source)).encode()
+
+    target = Book(make_customer().pbx)
+    batch = _batch(target.pbx, content, transfer.detect_format(f"x.{'vcf' if fmt == 'vcard' else 'csv'}", content))
+    assert imports.apply(directory, target, batch, imports.SKIP)["created"] == 2
+    again = {c.name: c.values() for c in books.list_entries(directory, target)}
+    assert again == {"Zoë O'Neill; Jr.": FULL.values(), "Stadtwerke Nord": COMPANY_ONLY.values()}
+
+
+def test_german_csv_from_a_spreadsheet(directory, pbx):
+    content = ("Vorname;Nachname;Firma;Telefon;Handy\r\nHans;Meier;Meier KG;030 / 12 34 56;0171-1234567\r\n"
+               .encode("cp1252"))
+    batch = _batch(pbx, content, "csv")
+    rows = imports.preview(directory, Book(pbx), batch)
+    assert [(r.contact.name, r.contact.phone, r.contact.mobile, r.errors) for r in rows] == [
+        ("Hans Meier", "+4930123456", "+491711234567", [])]
+
+
+def test_a_broken_file_shows_per_row_errors_and_changes_nothing_until_confirmed(directory, pbx):
+    content = ("surname,phone,mobile\nGut,030 1112222,\nSchlecht,12,\n,030 3334444,\nAuch gut,,0171 9998887\n"
+               "Zu viel,030 5556666,,extra\n").encode()
+    batch = _batch(pbx, content, "csv")
+    rows = imports.preview(directory, Book(pbx), batch)
+    assert [(r.line, r.ok) for r in rows] == [(2, True), (3, False), (4, False), (5, True), (6, False)]
+    assert "phone" in rows[1].errors[0] and "last name" in rows[2].errors[0]
+    assert books.list_entries(directory, Book(pbx)) == []  # the preview wrote nothing
+
+    summary = imports.apply(directory, Book(pbx), batch, imports.SKIP)
+    assert (summary["created"], summary["failed"]) == (2, 3)
+    assert [c.name for c in books.list_entries(directory, Book(pbx))] == ["Auch gut", "Gut"]
+
+
+def test_duplicates_by_normalised_number_are_skipped_or_updated(directory, pbx):
+    books.save_entry(directory, Book(pbx), Contact(surname="Alt", company="Firma", phone="+49 30 1112222"))
+    batch = _batch(pbx, "surname,phone,email\nNeu,030-111 22 22,neu@x.example\n".encode(), "csv")
+    [row] = imports.preview(directory, Book(pbx), batch)
+    assert row.duplicate.surname == "Alt"
+    assert imports.apply(directory, Book(pbx), batch, imports.SKIP)["skipped"] == 1
+    assert [(c.surname, c.email) for c in books.list_entries(directory, Book(pbx))] == [("Alt", "")]
+    assert imports.apply(directory, Book(pbx), batch, imports.UPDATE)["updated"] == 1
+    assert [(c.surname, c.company, c.email) for c in books.list_entries(directory, Book(pbx))] == [
+        ("Neu", "Firma", "neu@x.example")]
+
+
+def test_an_import_stopped_halfway_can_be_run_again_without_duplicates(directory, pbx, slapd, monkeypatch):
+    lines = ["surname,phone"] + [f"Person {n},030 77{n:05d}" for n in range(10)] + ["Ohne Nummer,"]
+    batch = _batch(pbx, "\n".join(lines).encode(), "csv")
+    real_save, written = books.save_entry, []
+
+    def dies_after_four(*args, **kwargs):
+        if len(written) == 4:
+            slapd.stop()  # the server goes away in the middle of the import
+            raise DirectoryUnavailable("gone")
+        written.append(1)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(books, "save_entry", dies_after_four)
+    with pytest.raises(DirectoryUnavailable):
+        imports.apply(directory, Book(pbx), batch, imports.SKIP)
+    monkeypatch.setattr(books, "save_entry", real_save)
+    slapd.start()
+    assert len(books.list_entries(directory, Book(pbx))) == 4
+
+    summary = imports.apply(directory, Book(pbx), batch, imports.SKIP)
+    assert (summary["created"], summary["skipped"]) == (7, 4)
+    summary = imports.apply(directory, Book(pbx), batch, imports.SKIP)
+    assert (summary["created"], summary["skipped"]) == (0, 11)
+    assert len(books.list_entries(directory, Book(pbx))) == 11

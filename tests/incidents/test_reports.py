@@ -1,0 +1,150 @@
+"""Filing and working on fault reports through the console's pages, as resellers and staff see them."""
+from sqlalchemy import select
+
+from console.auth.models import Role
+from console.extensions import db
+from console.incidents.models import Channel, Incident, State
+from console.mail.models import OutboxMessage
+from tests.conftest import berlin
+
+
+def _form(customer, **overrides) -> dict:
+    site = customer.pbx.sites[0]
+    data = {"title": "Kein Ton", "customer_id": customer.id, "site_ids": [site.id], "category": "audio",
+            "impact": "some_users", "affected_numbers": f"{site.trunk.number_for('11')}\n030 {site.trunk.base_number[5:]}12",
+            "started_at": "2026-11-27 16:30", "pattern": "intermittent", "reproduction": "Anruf auf Durchwahl 11",
+            "example_calls": "2026-11-27 16:40, 0171 2345678, 030 1234567", "contact_name": "Max Mustermann",
+            "contact_phone": "030 1234567"}
+    data.update(overrides)
+    return data
+
+
+def test_the_form_names_every_missing_field(make_customer, make_login, signed_in):
+    customer = make_customer()
+    browser = signed_in(make_login(Role.RESELLER, reseller=customer.reseller, language="en"))
+    browser.post("/language", {"language": "en"})
+    html = browser.post("/incidents/new", {"customer_id": customer.id, "title": "Geht nicht"}).get_data(as_text=True)
+    for label in ("Affected site(s) is missing", "Category is missing", "Impact is missing",
+                  "Affected numbers is missing", "Start of the fault is missing", "How to reproduce is missing",
+                  "Example calls (time, from, to) is missing", "Contact person is missing",
+                  "Callback number is missing"):
+        assert label in html
+    assert "10 field(s)" in html
+    assert db.session.scalar(select(Incident)) is None
+
+
+def test_a_reseller_files_a_qualified_report_on_friday_1659(make_customer, make_login, signed_in, freeze):
+    freeze(berlin(2026, 11, 27, 16, 59))
+    customer = make_customer()
+    browser = signed_in(make_login(Role.RESELLER, reseller=customer.reseller))
+    response = browser.post("/incidents/new", _form(customer))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    incident = db.session.scalar(select(Incident))
+    assert incident.qualified and incident.channel is Channel.FORM and len(incident.affected_numbers) == 2
+    assert incident.sla_due_at == berlin(2026, 11, 30, 11, 59)   # P3 response: 1 min Friday + 239 Monday
+    ack = db.session.scalar(select(OutboxMessage))
+    assert "Work on it starts" not in ack.parsed.get_body(("plain",)).get_content()   # inside service hours
+
+
+def test_staff_file_on_a_resellers_behalf_and_the_saturday_ack_says_when_work_starts(
+        make_customer, make_login, signed_in, freeze):
+    freeze(berlin(2026, 11, 28, 10, 0))
+    customer = make_customer()
+    staff = make_login(Role.STAFF_SUPPORT, language="en")
+    response = signed_in(staff).post("/incidents/new", _form(customer))
+    assert response.status_code == 303
+    incident = db.session.scalar(select(Incident))
+    assert incident.reseller_id == customer.reseller_id and incident.reported_by_id == staff.id
+    text = db.session.scalar(select(OutboxMessage)).parsed.get_body(("plain",)).get_content()
+    assert "Work on it starts on 11/30/26, 8:00" in text
+
+
+def test_another_resellers_customer_cannot_be_chosen(make_customer, make_login, signed_in):
+    own, foreign = make_customer(), make_customer()
+    browser = signed_in(make_login(Role.RESELLER, reseller=own.reseller))
+    assert browser.post("/incidents/new", _form(foreign)).status_code == 404
+    assert db.session.scalar(select(Incident)) is None
+
+
+def test_reply_wait_and_resume_move_the_deadline(make_customer, make_login, signed_in, freeze):
+    from tests.incidents.factories import make_incident
+    freeze(berlin(2026, 11, 30, 9, 0))
+    customer = make_customer()
+    incident = make_incident(customer)
+    staff = signed_in(make_login(Role.STAFF_ADMIN))
+    freeze(berlin(2026, 11, 30, 9, 30))
+    staff.post(f"/incidents/{incident.id}/reply", {"body": "Wir prüfen das."})
+    assert incident.state is State.IN_PROGRESS
+    assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.template == "incidents/reply")) is not None
+    staff.post(f"/incidents/{incident.id}/state", {"state": "waiting"})
+    assert incident.sla_due_at is None   # paused: no deadline runs
+    freeze(berlin(2026, 11, 30, 11, 30))
+    reseller = signed_in(make_login(Role.RESELLER, reseller=customer.reseller))
+    reseller.post(f"/incidents/{incident.id}/reply", {"body": "Trace angehängt."})
+    assert incident.state is State.IN_PROGRESS   # the reseller's answer resumes the clocks
+    # update clock (P3: 540 min) from the 09:30 reply, minus the 2 h pause → Tuesday 11:30
+    assert incident.sla_due_at == berlin(2026, 12, 1, 11, 30)
+
+
+def test_list_filters_and_full_text_search(make_customer, make_login, signed_in):
+    from tests.incidents.factories import make_incident
+    a, b = make_customer(name="Alpha GmbH"), make_customer(name="Beta AG")
+    make_incident(a, title="Faxgerät sendet nicht")
+    make_incident(b, title="Rufnummer unerreichbar")
+    browser = signed_in(make_login(Role.STAFF_ADMIN, language="en"))
+    assert "Faxgerät" in browser.get("/incidents/?q=faxgerät").get_data(as_text=True)
+    assert "Rufnummer" not in browser.get("/incidents/?q=faxgerät").get_data(as_text=True)
+    by_customer = browser.get(f"/incidents/?customer_id={b.id}").get_data(as_text=True)
+    assert "Rufnummer" in by_customer and "Faxgerät" not in by_customer
+    assert "No fault reports found" in browser.get("/incidents/?state=closed").get_data(as_text=True)
+    reseller = signed_in(make_login(Role.RESELLER, reseller=a.reseller)).get("/incidents/").get_data(as_text=True)
+    assert "Faxgerät" in reseller and "Rufnummer" not in reseller
+
+
+def test_breached_filter(make_customer, make_login, signed_in, freeze):
+    from tests.incidents.factories import make_incident
+    freeze(berlin(2026, 11, 30, 9, 0))
+    make_incident(make_customer(), title="Alt und überfällig")
+    freeze(berlin(2026, 12, 2, 9, 0))
+    make_incident(make_customer(), title="Frisch gemeldet")
+    html = signed_in(make_login(Role.STAFF_ADMIN)).get("/incidents/?breached=1").get_data(as_text=True)
+    assert "überfällig" in html and "Frisch" not in html
+
+
+def test_merge_time_report_and_notes(make_customer, make_login, signed_in):
+    from tests.incidents.factories import make_incident
+    customer = make_customer(name="Zeit GmbH")
+    first, duplicate = make_incident(customer), make_incident(customer)
+    staff_login = make_login(Role.STAFF_SUPPORT, language="en")
+    staff = signed_in(staff_login)
+    staff.post(f"/incidents/{duplicate.id}/merge", {"target": first.number})
+    assert duplicate.state is State.CLOSED and duplicate.merged_into_id == first.id
+    staff.post(f"/incidents/{first.id}/time", {"minutes": "90", "on_site": "y"})
+    staff.post(f"/incidents/{first.id}/time", {"minutes": "30"})
+    staff.post(f"/incidents/{first.id}/note", {"body": "Intern: Kabel defekt"})
+    report = staff.get("/incidents/time-report").get_data(as_text=True)
+    assert "Zeit GmbH" in report and "1.50" in report and "0.50" in report
+    reseller_view = signed_in(make_login(Role.RESELLER, reseller=customer.reseller)).get(f"/incidents/{first.id}")
+    assert "Kabel defekt" not in reseller_view.get_data(as_text=True)
+    assert "Kabel defekt" in staff.get(f"/incidents/{first.id}").get_data(as_text=True)
+
+
+def test_attachments_are_limited_by_type_and_size(make_customer, make_login, signed_in):
+    import io
+    from tests.incidents.factories import make_incident
+    customer = make_customer()
+    incident = make_incident(customer)
+    browser = signed_in(make_login(Role.RESELLER, reseller=customer.reseller, language="en"))
+    browser.post(f"/incidents/{incident.id}/attachments",
+                 {"attachment": (io.BytesIO(b"MZ..."), "tool.exe", "application/x-msdownload")})
+    browser.post(f"/incidents/{incident.id}/attachments",
+                 {"attachment": (io.BytesIO(b"\0" * (10 * 1024 * 1024 + 1)), "big.pcap", "application/octet-stream")})
+    browser.post(f"/incidents/{incident.id}/attachments",
+                 {"attachment": (io.BytesIO(b"\xd4\xc3\xb2\xa1"), "call.pcap", "application/octet-stream")})
+    html = browser.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert ">call.pcap</a>" in html and ">tool.exe</a>" not in html and ">big.pcap</a>" not in html
+    assert "only screenshots" in html and "big.pcap is larger than 10 MB" in html
+    from console.incidents.models import IncidentAttachment
+    stored = db.session.scalar(select(IncidentAttachment).where(IncidentAttachment.filename == "call.pcap"))
+    download = browser.get(f"/incidents/{incident.id}/attachments/{stored.id}")
+    assert download.data == b"\xd4\xc3\xb2\xa1" and "attachment" in download.headers["Content-Disposition"]
