@@ -101,10 +101,13 @@ class Settings:
                 values[f.name] = raw
         settings = cls(**values)
         if settings.production:
-            if settings.secret_key == DEV_SECRET:
-                raise ConfigError("SECRET_KEY must be set in production (CONSOLE_ENV=production).")
-            if "DATABASE_URL" not in env:
-                raise ConfigError("DATABASE_URL must be set in production (CONSOLE_ENV=production).")
+            # Secrets and addresses that have development defaults must be given explicitly in production.
+            required = ["SECRET_KEY", "DATABASE_URL", "BASE_URL", "DIRECTORY_KEY"]
+            if settings.ldap_url:
+                required.append("LDAP_BIND_PASSWORD")
+            missing = [name for name in required if not (env.get(name) or env.get(f"CONSOLE_{name}"))]
+            if missing:
+                raise ConfigError(f"{', '.join(missing)} must be set in production (CONSOLE_ENV=production).")
             if settings.demo and "DEMO" not in env:
                 settings = cls(**{**values, "demo": False})
         return settings

@@ -24,8 +24,11 @@ def register(app: Flask) -> None:
         return format_date(value, "medium") if value else "–"
 
     @app.template_filter("number")
-    def number(value) -> str:
-        return format_decimal(value)
+    def number(value, digits: int | None = None) -> str:
+        """A number in the user's locale (99,8 in German), with a fixed count of decimals if given."""
+        if digits is None:
+            return format_decimal(value)
+        return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
 
     app.jinja_env.filters["phone"] = pretty
     app.jinja_env.globals["now"] = clock.now

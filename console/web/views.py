@@ -7,7 +7,11 @@ from sqlalchemy import func, select, text
 
 from console.accounts.models import Customer, LicenceKind, PhoneUser, Pbx, Reseller
 from console.auth.models import Role
+from console.auth.permissions import can
 from console.auth.scope import scoped
+from console.incidents.availability import year_report
+from console.incidents.models import Incident, Priority, State
+from console.maintenance import notices
 from console.clock import today_berlin
 from console.extensions import db
 from console.web.render import render
@@ -29,7 +33,24 @@ def dashboard():
     demos = [p for p in db.session.scalars(scoped(Pbx, current_user).where(Pbx.licence == LicenceKind.DEMO)
                                            .order_by(Pbx.licence_start))]
     customer = current_user.customer if current_user.role is Role.CUSTOMER_ADMIN else None
-    return render("dashboard/index.html", stats=stats, demos=demos, today=today, customer=customer)
+    return render("dashboard/index.html", stats=stats, demos=demos, today=today, customer=customer,
+                  incidents=_open_incidents(), availability=_availability(),
+                  windows=notices.banner_windows(current_user))
+
+
+def _open_incidents() -> dict | None:
+    """Open fault reports by priority, and how many breached their SLA (staff and resellers)."""
+    if not can(current_user, "view", "incident"):
+        return None
+    open_ = scoped(Incident, current_user).where(Incident.state.not_in([State.RESOLVED, State.CLOSED])).subquery()
+    by_priority = dict(db.session.execute(select(open_.c.priority, func.count()).group_by(open_.c.priority)).all())
+    breached = db.session.scalar(select(func.count()).select_from(open_).where(open_.c.sla_breached.is_(True)))
+    return {"by_priority": {p.value: by_priority.get(p.value, by_priority.get(p, 0)) for p in Priority},
+            "total": sum(by_priority.values()), "breached": breached}
+
+
+def _availability():
+    return year_report(today_berlin().year) if can(current_user, "view", "availability") else None
 
 
 @bp.get("/healthz")

@@ -132,12 +132,14 @@ def test_open_redirect_after_sign_in_is_refused(make_login, browser):
 
 
 def test_production_requires_secrets_and_secure_cookies():
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
-        Settings.from_env({"CONSOLE_ENV": "production", "DATABASE_URL": "postgresql://x/y"})
-    with pytest.raises(ConfigError, match="DATABASE_URL"):
-        Settings.from_env({"CONSOLE_ENV": "production", "SECRET_KEY": "s" * 40})
-    settings = Settings.from_env({"CONSOLE_ENV": "production", "SECRET_KEY": "s" * 40,
-                                  "DATABASE_URL": "postgresql://x/y"})
+    complete = {"CONSOLE_ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://x/y",
+                "BASE_URL": "https://konsole.stimme.de", "DIRECTORY_KEY": "k" * 44}
+    for name in ("SECRET_KEY", "DATABASE_URL", "BASE_URL", "DIRECTORY_KEY"):
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({k: v for k, v in complete.items() if k != name})
+    with pytest.raises(ConfigError, match="LDAP_BIND_PASSWORD"):
+        Settings.from_env({**complete, "LDAP_URL": "ldaps://ldap.stimme.de"})
+    settings = Settings.from_env(complete)
     config = settings.flask_config()
     assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
     assert settings.demo is False
