@@ -33,8 +33,10 @@ def recipients(window: MaintenanceWindow) -> list[Recipient]:
     """Every affected reseller's notice contact (they cannot opt out, §7.5) and opted-in customer admins."""
     pbx_ids = [p.id for p in window.pbxs]
     customers = select(Pbx.customer_id).where(Pbx.id.in_(pbx_ids)) if pbx_ids else select(Customer.id)
-    resellers = db.session.scalars(select(Reseller).where(
-        Reseller.id.in_(select(Customer.reseller_id).where(Customer.id.in_(customers)))).order_by(Reseller.name))
+    resellers = select(Reseller).order_by(Reseller.name)  # platform-wide: every reseller
+    if pbx_ids:
+        resellers = resellers.where(Reseller.id.in_(select(Customer.reseller_id).where(Customer.id.in_(customers))))
+    resellers = db.session.scalars(resellers)
     admins = db.session.scalars(select(Login).join(NoticeOptIn, NoticeOptIn.login_id == Login.id).where(
         Login.role == Role.CUSTOMER_ADMIN, Login.active.is_(True), Login.customer_id.in_(customers)))
     seen: dict[str, Recipient] = {}
