@@ -61,7 +61,7 @@ class Settings:
     inbound_host: str = "127.0.0.1"
     inbound_port: int = 2525
     inbound_domains: str = "stimme.local"
-    inbound_addresses: str = ""  # local part → handler name, e.g. "stoerung=incidents,fax=fax"
+    inbound_addresses: str = "stoerung=incidents"  # local part → handler name, comma-separated
     inbound_max_bytes: int = 25 * 1024 * 1024
     # Hold music and announcements (console.media): where files live, and what an upload may be.
     media_dir: str = str(INSTANCE_DIR / "media")

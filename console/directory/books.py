@@ -152,7 +152,8 @@ def save_entry(directory: Directory, book: Book, contact: Contact, *, allow_read
         contact.uid = secrets.token_hex(8)
     dn = tree.entry_dn(book_dn, contact.uid)
     old = directory.read(dn, tree.MANAGED)
-    if old is not None and not allow_read_only and (old.get("employeeType") or [b""])[0] == b"exchange":
+    if old is not None and not allow_read_only and \
+            (old.get("employeeType") or [b""])[0].decode() in tree.READ_ONLY_SOURCES:
         raise RuleViolation({"": _l("This entry comes from Exchange; change it there.")})
     new = contact.to_ldap()
     if old is None:
@@ -178,7 +179,7 @@ def delete_entry(directory: Directory, book: Book, contact: Contact, *, allow_re
 
 # --- caller-name lookup ----------------------------------------------------------------------------------
 
-_RANK = {"console": 0, "import": 0, "exchange": 1}
+_RANK = {"console": 0, "import": 0, "exchange": 1, "exchange-gal": 2}  # own contacts before the GAL
 # Already E.164 (what the PBX and the API send): searched as is; a number nobody has simply finds nothing.
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 
@@ -193,7 +194,8 @@ def _lookup_number(number: str, country: str) -> str | None:
 
 def lookup_name(directory: Directory, pbx: Pbx, number: str, user: PhoneUser | None = None) -> str | None:
     """The best name for a caller's number on a PBX: the user's private book first, then the shared book
-    (entries typed in the console before Exchange-synced ones). None when nobody has the number."""
+    (entries typed in the console before those synced from Exchange contact folders, and those before
+    entries from Exchange's global address list). None when nobody has the number."""
     e164 = number if _E164.fullmatch(number) else _lookup_number(number, pbx.country or "DE")
     if e164 is None:
         return None

@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console import clock
@@ -80,6 +80,7 @@ class ExchangeAccount(Audited, db.Model):
     mailbox: Mapped[str] = mapped_column(String(254))  # primary SMTP address
     secret: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of the password; never shown again
     folders: Mapped[str] = mapped_column(String(500), default="")  # contact folder names, one per line; "" = Contacts
+    include_gal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # the global address list
     interval_minutes: Mapped[int] = mapped_column(Integer, default=60)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -10,8 +10,9 @@
             ou=user-<phone user id>          one private book per phone user; only its owner sees it
               uid=<id>
 
-Entries carry employeeType = their source ("console", "import" or "exchange"); Exchange entries are
-read-only in the console. Numbers are stored in E.164 (+4930…), so equality filters find them.
+Entries carry employeeType = their source ("console", "import", "exchange" for Exchange contact folders or
+"exchange-gal" for Exchange's global address list); Exchange entries of either kind are read-only in the
+console. Numbers are stored in E.164 (+4930…), so equality filters find them.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from ldap.dn import escape_dn_chars
 
 SOURCE_CONSOLE = "console"
 SOURCE_EXCHANGE = "exchange"
+SOURCE_EXCHANGE_GAL = "exchange-gal"
+READ_ONLY_SOURCES = frozenset({SOURCE_EXCHANGE, SOURCE_EXCHANGE_GAL})  # changed in Exchange, not in the console
 
 # Contact field → LDAP attribute
 ATTRIBUTES = {
@@ -93,7 +96,7 @@ class Contact:
 
     @property
     def read_only(self) -> bool:
-        return self.source == SOURCE_EXCHANGE
+        return self.source in READ_ONLY_SOURCES
 
     def values(self) -> dict[str, str]:
         return {f: getattr(self, f) for f in ATTRIBUTES}
