@@ -99,4 +99,6 @@ def load_demo_data() -> bool:
     load_demo_phonebook()
     from console.maintenance.demo import load_demo_windows
     load_demo_windows()
+    from console.incidents.demo import load_demo_incidents
+    load_demo_incidents()
     return True
