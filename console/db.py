@@ -66,6 +66,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
             cursor.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL stays crash-safe for the database; only a power cut may lose the last commits.
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 
