@@ -41,7 +41,8 @@ def exchange_account(customer_id: int):
             account = exchange.save_account(
                 account, customer=customer, endpoint=form.endpoint.data, username=form.username.data,
                 password=form.password.data or None, mailbox=form.mailbox.data, folders=form.folders.data,
-                interval_minutes=form.interval_minutes.data, enabled=form.enabled.data)
+                interval_minutes=form.interval_minutes.data, enabled=form.enabled.data,
+                include_gal=form.include_gal.data)
         except RuleViolation as exc:
             apply_errors(form, exc)
         else:

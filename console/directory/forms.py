@@ -49,6 +49,9 @@ class ExchangeForm(FlaskForm):
     mailbox = EmailField(_l("Mailbox (primary SMTP address)"), validators=[DataRequired(), Email(), Length(max=254)])
     folders = TextAreaField(_l("Contact folders"), description=_l("One per line; empty means the Contacts folder."),
                             validators=[Optional(), Length(max=500)])
+    include_gal = BooleanField(_l("Include the global address list (GAL)"), default=False,
+                               description=_l("Everyone in the organisation's address list, read in full on "
+                                              "every sync; entries removed there are removed here."))
     interval_minutes = IntegerField(_l("Sync every … minutes"), default=60,
                                     validators=[DataRequired(), NumberRange(min=5, max=24 * 60)])
     enabled = BooleanField(_l("Sync on schedule"), default=True)

@@ -1,10 +1,20 @@
 """A TEST SERVER, not Exchange: a tiny EWS (SOAP over HTTP) endpoint on loopback for the Exchange sync tests.
 
-It speaks just the operations the console's sync makes exchangelib send — GetFolder, FindFolder and
-SyncFolderItems — for one mailbox with contact folders, in the wire format Exchange uses, so exchangelib
-runs unmodified against it. It checks HTTP Basic credentials, keeps a change log so sync states work
-incrementally, and can be told to reject sync states (ErrorInvalidSyncStateData) or to be busy
-(ErrorServerBusy with BackOffMilliseconds). Every request is recorded for the tests to inspect.
+It speaks just the operations the console's sync makes exchangelib send — GetFolder, FindFolder,
+SyncFolderItems and ResolveNames — for one mailbox with contact folders and an organisation's global address
+list (GAL), in the wire format Exchange uses, so exchangelib runs unmodified against it. It checks HTTP Basic
+credentials, keeps a change log so sync states work incrementally, and can be told to reject sync states
+(ErrorInvalidSyncStateData) or to be busy (ErrorServerBusy with BackOffMilliseconds). Every request is
+recorded for the tests to inspect.
+
+ResolveNames is modelled on Exchange's ambiguous name resolution, simplified: one UnresolvedEntry per request
+(more is a schema error, as on Exchange), matched case-insensitively as a prefix of the display name, first
+name, last name, alias (the address's local part) or SMTP address; SearchScope picks the GAL, the mailbox's
+Contacts folder or both (the default, ActiveDirectoryContacts); the answer is sorted by display name and cut
+at 100 resolutions, with IncludesLastItemInRange="false" when it was cut and TotalItemsInView giving the
+number of resolutions in the set. Response classes as on Exchange: one match Success, several a Warning
+(ErrorNameResolutionMultipleResults), none an Error (ErrorNameResolutionNoResults). Exchange's other ANR
+rules (e.g. "first last" split at spaces, "=exact", "smtp:" prefixes) are not modelled.
 """
 from __future__ import annotations
 
@@ -23,6 +33,7 @@ T = "http://schemas.microsoft.com/exchange/services/2006/types"
 ERRORS = "http://schemas.microsoft.com/exchange/services/2006/errors"
 
 PHONE_KEYS = {"phone": "BusinessPhone", "mobile": "MobilePhone", "home": "HomePhone", "fax": "BusinessFax"}
+RESOLVE_NAMES_LIMIT = 100  # Exchange returns at most 100 candidates per ResolveNames lookup
 
 
 @dataclass
@@ -60,6 +71,7 @@ class Mailbox:
         self.folders: dict[str, Folder] = {}
         self.add_folder("root", "Root", None, "root")
         self.add_folder("contacts", "Contacts", "root", "contacts")
+        self.gal: dict[str, dict] = {}  # the global address list: SMTP address → fields
         self.requests: list[Request] = []
         self.busy: list[int] = []  # back-off milliseconds for the next requests
 
@@ -86,6 +98,16 @@ class Mailbox:
             folder = self.folders[folder_id]
             del folder.items[item_id]
             folder.tombstones[item_id] = self._tick()
+
+    def put_gal(self, email: str, mailbox_type: str = "Mailbox", **fields) -> str:
+        """Add or replace an entry of the global address list (a user's mailbox, a mail contact, a group)."""
+        with self.lock:
+            self.gal[email] = dict(fields, email=email, mailbox_type=mailbox_type)
+            return email
+
+    def remove_gal(self, email: str) -> None:
+        with self.lock:
+            del self.gal[email]
 
     def invalidate_sync_states(self) -> None:
         with self.lock:
@@ -146,6 +168,44 @@ def _contact_xml(item: Item) -> str:
     return f"<t:Contact>{''.join(parts)}</t:Contact>"
 
 
+def _display_name(f: dict) -> str:
+    return " ".join(p for p in (f.get("given_name"), f.get("surname")) if p) or f.get("company", "")
+
+
+def _gal_contact_xml(f: dict) -> str:
+    """A GAL entry as Exchange's full contact data from Active Directory: addresses carry their "SMTP:" type."""
+    parts = [f"<t:DisplayName>{escape(_display_name(f) or f['email'])}</t:DisplayName>"]
+    if f.get("given_name"):
+        parts.append(f"<t:GivenName>{escape(f['given_name'])}</t:GivenName>")
+    if f.get("company"):
+        parts.append(f"<t:CompanyName>{escape(f['company'])}</t:CompanyName>")
+    parts.append(f'<t:EmailAddresses><t:Entry Key="EmailAddress1">SMTP:{escape(f["email"])}</t:Entry>'
+                 f"</t:EmailAddresses>")
+    phones = "".join(f'<t:Entry Key="{key}">{escape(f[name])}</t:Entry>' for name, key in PHONE_KEYS.items()
+                     if f.get(name))
+    if phones:
+        parts.append(f"<t:PhoneNumbers>{phones}</t:PhoneNumbers>")
+    parts.append("<t:ContactSource>ActiveDirectory</t:ContactSource>")
+    if f.get("title"):
+        parts.append(f"<t:JobTitle>{escape(f['title'])}</t:JobTitle>")
+    if f.get("surname"):
+        parts.append(f"<t:Surname>{escape(f['surname'])}</t:Surname>")
+    return f"<t:Contact>{''.join(parts)}</t:Contact>"
+
+
+def _resolution_xml(name: str, email: str, mailbox_type: str, contact: str, item_id: str | None = None) -> str:
+    item = f'<t:ItemId Id={quoteattr(item_id)} ChangeKey="ck"/>' if item_id else ""
+    return (f"<t:Resolution><t:Mailbox><t:Name>{escape(name)}</t:Name><t:EmailAddress>{escape(email)}"
+            f"</t:EmailAddress><t:RoutingType>SMTP</t:RoutingType><t:MailboxType>{mailbox_type}</t:MailboxType>"
+            f"{item}</t:Mailbox>{contact}</t:Resolution>")
+
+
+def _anr_matches(prefix: str, f: dict) -> bool:
+    email = f.get("email", "")
+    candidates = (_display_name(f), f.get("given_name", ""), f.get("surname", ""), email.split("@")[0], email)
+    return any(c.casefold().startswith(prefix) for c in candidates if c)
+
+
 def _one(operation: str, inner: str, error: tuple[str, str] | None = None) -> str:
     if error:
         code, text = error
@@ -163,6 +223,13 @@ def _response(operation: str, messages: list[str]) -> str:
 
 def _message(operation: str, inner: str, error: tuple[str, str] | None = None) -> str:
     return _response(operation, [_one(operation, inner, error)])
+
+
+def _schema_fault(text: str) -> str:
+    return ('<s:Fault><faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types">'
+            f'a:ErrorSchemaValidation</faultcode><faultstring xml:lang="en-US">{escape(text)}</faultstring>'
+            f'<detail><e:ResponseCode xmlns:e="{ERRORS}">ErrorSchemaValidation</e:ResponseCode>'
+            f'<e:Message xmlns:e="{ERRORS}">{escape(text)}</e:Message></detail></s:Fault>')
 
 
 def _busy_fault(back_off_ms: int) -> str:
@@ -203,7 +270,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, envelope(f"<s:Fault><faultcode>s:Client</faultcode><faultstring>{operation} is "
                                             "not spoken by this test server</faultstring></s:Fault>"))
         with mailbox.lock:
-            self._send(200, envelope(handler(request)))
+            answer = handler(request)
+        if answer.startswith("<s:Fault>"):
+            return self._send(500, envelope(answer))
+        self._send(200, envelope(answer))
 
     def _send(self, status: int, payload: bytes):
         self.send_response(status)
@@ -266,6 +336,43 @@ class _Handler(BaseHTTPRequestHandler):
                  f"<m:IncludesLastItemInRange>{'true' if last else 'false'}</m:IncludesLastItemInRange>"
                  f"<m:Changes>{xml}</m:Changes>")
         return _message("SyncFolderItems", inner)
+
+
+    def _ResolveNames(self, request) -> str:
+        mailbox = self.server.mailbox
+        entries = request.findall(f"{{{M}}}UnresolvedEntry")
+        if len(entries) != 1:
+            return _schema_fault("The request failed schema validation: ResolveNames takes one UnresolvedEntry.")
+        prefix = (entries[0].text or "").strip().casefold()
+        scope = request.get("SearchScope") or "ActiveDirectoryContacts"
+        full = request.get("ReturnFullContactData") == "true"
+        found: list[tuple[str, str]] = []  # (display name, resolution XML)
+        if "ActiveDirectory" in scope:
+            for f in mailbox.gal.values():
+                if _anr_matches(prefix, f):
+                    name = _display_name(f) or f["email"]
+                    found.append((name, _resolution_xml(name, f["email"], f["mailbox_type"],
+                                                        _gal_contact_xml(f) if full else "")))
+        if "Contacts" in scope:
+            contacts = next(f for f in mailbox.folders.values() if f.distinguished == "contacts")
+            for item in contacts.items.values():
+                if _anr_matches(prefix, item.fields):
+                    name = _display_name(item.fields)
+                    found.append((name, _resolution_xml(name, item.fields.get("email", ""), "Contact",
+                                                        _contact_xml(item) if full else "", item.id)))
+        found.sort(key=lambda r: r[0].casefold())
+        page, last = found[:RESOLVE_NAMES_LIMIT], len(found) <= RESOLVE_NAMES_LIMIT
+        if not page:
+            return _message("ResolveNames", "", ("ErrorNameResolutionNoResults", "No results were found."))
+        inner = (f'<m:ResolutionSet TotalItemsInView="{len(page)}" '
+                 f'IncludesLastItemInRange="{"true" if last else "false"}">{"".join(x for _, x in page)}'
+                 "</m:ResolutionSet>")
+        if len(page) == 1:
+            return _message("ResolveNames", inner)
+        return _response("ResolveNames", [
+            '<m:ResolveNamesResponseMessage ResponseClass="Warning"><m:MessageText>Multiple results were found.'
+            "</m:MessageText><m:ResponseCode>ErrorNameResolutionMultipleResults</m:ResponseCode>"
+            f"<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>{inner}</m:ResolveNamesResponseMessage>"])
 
 
 class EwsTestServer(ThreadingHTTPServer):

@@ -138,8 +138,9 @@ def test_staff_configure_admins_sync_now_and_see_the_report(pbx, ews, mailbox, m
     page = f"/customers/{pbx.customer.id}/exchange"
     response = staff.post(page, {"endpoint": ews.endpoint, "username": "svc-mueller", "password": PASSWORD,
                                  "mailbox": "adressbuch@mueller.example", "folders": "", "interval_minutes": 30,
-                                 "enabled": "y"})
+                                 "enabled": "y", "include_gal": "y"})
     assert response.status_code == 303
+    assert db.session.query(ExchangeAccount).one().include_gal is True
     assert PASSWORD not in staff.get(page).get_data(as_text=True)
 
     admin = signed_in(make_login(Role.CUSTOMER_ADMIN, customer=pbx.customer))
@@ -153,3 +154,96 @@ def test_staff_configure_admins_sync_now_and_see_the_report(pbx, ews, mailbox, m
     status = admin.get(f"{page}/status", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<progress" not in status and "erledigt" in status
     assert books.lookup_name(directory, pbx, "+49 30 7777777") == "Olga Orlova"
+
+
+# --- the global address list (ResolveNames) ----------------------------------------------------------------
+
+def gal_entries(directory, pbx):
+    return sorted((c.name, c.phone, c.mobile, c.email) for c in books.list_entries(directory, Book(pbx))
+                  if c.source == "exchange-gal")
+
+
+def test_gal_entries_arrive_normalised_and_are_found_by_the_caller_name_lookup(account, mailbox, directory, pbx):
+    account.include_gal = True
+    mailbox.put_gal("k.koch@mueller.example", given_name="Karl", surname="Koch", company="Müller GmbH",
+                    phone="030 98765-43", mobile="0049 (171) 1112223", title="Vertrieb")
+    mailbox.put_gal("empfang@mueller.example", company="Empfang", phone="+49 30 9876540")
+    mailbox.put_gal("alle@mueller.example", mailbox_type="PublicDL", surname="Alle")  # a group: not a person
+    mailbox.put_gal("kaputt@mueller.example", surname="Kaputt", phone="12")
+    mailbox.put("contacts", given_name="Karla", surname="Kontakt", phone="030 5550000")
+
+    run = sync(account, directory)
+    assert (run.status, run.created, run.updated, run.deleted, run.skipped) == ("done", 3, 0, 0, 1)
+    assert "Kaputt" in run.report
+    assert gal_entries(directory, pbx) == [
+        ("Empfang", "+49309876540", "", "empfang@mueller.example"),
+        ("Karl Koch", "+49309876543", "+491711112223", "k.koch@mueller.example")]
+    assert names(directory, pbx) == [("Empfang", "+49309876540", "exchange-gal"),
+                                     ("Karl Koch", "+49309876543", "exchange-gal"),
+                                     ("Karla Kontakt", "+49305550000", "exchange")]  # the folder's own contact once
+    assert books.lookup_name(directory, pbx, "030 9876543") == "Karl Koch"
+    assert books.lookup_name(directory, pbx, "+491711112223") == "Karl Koch"
+    [koch] = books.list_entries(directory, Book(pbx), "Koch")
+    assert koch.read_only and (koch.company, koch.title) == ("Müller GmbH", "Vertrieb")
+    resolve = [r for r in mailbox.requests if r.operation == "ResolveNames"]
+    assert resolve  # the GAL is read with ResolveNames, not from a folder
+
+    run = sync(account, directory)  # nothing changed: nothing written
+    assert (run.status, run.created, run.updated, run.deleted) == ("done", 0, 0, 0)
+
+
+def test_the_console_entry_wins_over_the_gal_in_the_caller_name_lookup(account, mailbox, directory, pbx):
+    account.include_gal = True
+    mailbox.put_gal("zentrale@mueller.example", company="Zentrale (GAL)", phone="030 4000000")
+    books.save_entry(directory, Book(pbx), books.Contact(company="Zentrale", phone="030 4000000"))
+    assert sync(account, directory).status == "done"
+    assert books.lookup_name(directory, pbx, "030 4000000") == "Zentrale"
+
+
+def test_a_gal_entry_removed_on_the_server_is_removed_on_the_next_sync(account, mailbox, directory, pbx):
+    account.include_gal = True
+    mailbox.put_gal("bleibt@mueller.example", surname="Bleibt", phone="030 1010101")
+    mailbox.put_gal("geht@mueller.example", surname="Geht", phone="030 2020202")
+    assert sync(account, directory).created == 2
+    mailbox.remove_gal("geht@mueller.example")
+    mailbox.put_gal("bleibt@mueller.example", surname="Bleibt", phone="030 1010102")
+
+    run = sync(account, directory)
+    assert (run.status, run.created, run.updated, run.deleted) == ("done", 0, 1, 1)
+    assert gal_entries(directory, pbx) == [("Bleibt", "+49301010102", "", "bleibt@mueller.example")]
+    assert books.lookup_name(directory, pbx, "030 2020202") is None
+
+
+def test_without_the_flag_no_gal_entries_are_written_and_earlier_ones_go(account, mailbox, directory, pbx):
+    mailbox.put_gal("k.koch@mueller.example", surname="Koch", phone="030 9876543")
+    mailbox.put("contacts", surname="Kontakt", phone="030 5550000")
+    run = sync(account, directory)
+    assert (run.status, run.created) == ("done", 1)
+    assert gal_entries(directory, pbx) == []
+    assert not [r for r in mailbox.requests if r.operation == "ResolveNames"]
+
+    account.include_gal = True
+    assert sync(account, directory).created == 1
+    assert len(gal_entries(directory, pbx)) == 1
+    account.include_gal = False  # switched off again: what the GAL brought is removed
+    run = sync(account, directory)
+    assert (run.status, run.deleted) == ("done", 1)
+    assert gal_entries(directory, pbx) == [] and names(directory, pbx) == [("Kontakt", "+49305550000", "exchange")]
+
+
+def test_more_than_100_gal_entries_are_all_synced(account, mailbox, directory, pbx):
+    """ResolveNames answers at most 100 candidates per call; the sync narrows prefixes until it has them all."""
+    account.include_gal = True
+    given = ["Anna", "Andreas", "Anja", "Bernd", "Berta", "Max", "Maria", "Markus"]
+    for i in range(260):
+        mailbox.put_gal(f"{given[i % len(given)].lower()}.team{i:03d}@mueller.example", given_name=given[i % 8],
+                        surname=f"Team{i:03d}", phone=f"030 7{i:06d}")
+    run = sync(account, directory)
+    assert (run.status, run.created, run.skipped, run.deleted) == ("done", 260, 0, 0)
+    assert len(gal_entries(directory, pbx)) == 260
+    assert books.lookup_name(directory, pbx, "030 7000259") == f"{given[259 % 8]} Team259"
+
+    mailbox.remove_gal("anna.team000@mueller.example")
+    run = sync(account, directory)
+    assert (run.status, run.created, run.updated, run.deleted) == ("done", 0, 0, 1)
+    assert len(gal_entries(directory, pbx)) == 259
