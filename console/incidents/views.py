@@ -1,15 +1,16 @@
 """Fault reports: list, report form, detail with timeline, and the work on them. Thin views."""
 from __future__ import annotations
 
-from functools import partial
+from datetime import datetime
 
-from babel.dates import format_datetime
+from babel import Locale
+from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import literal_column, or_, select, union_all
+from sqlalchemy.orm import joinedload, load_only
 
 from console import clock
 from console.clock import BERLIN
@@ -25,7 +26,7 @@ from console.incidents.models import Channel, Incident, OPEN_STATES, Priority, S
 from console.incidents.qualification import FIELD_LABELS, ForeignCustomer, check_report, network_findings
 from console.incidents.search import matching
 from console.incidents.sla import status_of
-from console.web.render import apply_errors, paginate, render
+from console.web.render import apply_errors, is_fragment_request, paginate, render
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
@@ -34,9 +35,16 @@ def _arg_int(name: str) -> int | None:
     return request.args.get(name, type=int)
 
 
+# Only the columns a row of the list shows (not the description, search text and JSON lists).
+LIST_LOAD_OPTIONS = (load_only(Incident.number, Incident.title, Incident.qualified, Incident.priority,
+                               Incident.state, Incident.opened_at, Incident.sla_breached, Incident.sla_due_at),
+                     joinedload(Incident.customer).load_only(Customer.name),
+                     joinedload(Incident.reseller).load_only(Reseller.name))
+
+
 def filtered_incidents(login: Login, args) -> select:
     """The list query: the login's incidents, filtered by the query-string arguments."""
-    query = (scoped(Incident, login).options(joinedload(Incident.customer), joinedload(Incident.reseller))
+    query = (scoped(Incident, login).options(*LIST_LOAD_OPTIONS)
              .order_by(Incident.opened_at.desc(), Incident.id.desc()))
     state = args.get("state", "")
     if state == "open":
@@ -62,20 +70,42 @@ def filtered_incidents(login: Login, args) -> select:
 @requires("view", "incident")
 def index():
     page = paginate(filtered_incidents(current_user, request.args))
-    # Filter choices as plain (id, name) rows and labels translated once: the list is the busiest page.
-    choices = lambda query, *columns: db.session.execute(query.with_only_columns(*columns)).all()  # noqa: E731
-    customers = choices(scoped(Customer, current_user).order_by(Customer.name), Customer.id, Customer.name)
-    staff, resellers = [], []
-    if current_user.is_staff:
-        staff = choices(select(Login).where(Login.role.in_(("staff_admin", "staff_support")),
-                                            Login.active.is_(True)).order_by(Login.name), Login.id, Login.name)
-        resellers = choices(scoped(Reseller, current_user).order_by(Reseller.name), Reseller.id, Reseller.name)
     states = [(value, str(label)) for value, label in state_choices()]
-    # The same output as the `when` filter, with the locale looked up once instead of once per cell.
-    short_time = partial(format_datetime, format="short", locale=get_locale(), tzinfo=BERLIN)
-    return render("incidents/index.html", "incidents/_rows.html", page=page, customers=customers, staff=staff,
-                  resellers=resellers, states=states, state_labels=dict(states), short_time=short_time,
-                  priorities=[(value, str(label)) for value, label in priority_choices()], now=clock.now())
+    context = dict(page=page, state_labels=dict(states), short_time=short_time_formatter(get_locale()),
+                   now=clock.now())
+    if is_fragment_request():  # htmx wants only the rows: no filter choices to load
+        return render("incidents/index.html", "incidents/_rows.html", **context)
+    return render("incidents/index.html", "incidents/_rows.html", states=states,
+                  priorities=[(value, str(label)) for value, label in priority_choices()],
+                  **filter_choices(current_user), **context)
+
+
+def filter_choices(login: Login) -> dict[str, list[tuple[str, str]]]:
+    """The customers, assignees and resellers to filter by, in one query: (id as in the query string, name) pairs."""
+    kinds = [scoped(Customer, login).with_only_columns(literal_column("'customers'").label("kind"), Customer.id,
+                                                       Customer.name)]
+    if login.is_staff:
+        kinds += [select(literal_column("'staff'"), Login.id, Login.name)
+                  .where(Login.role.in_(("staff_admin", "staff_support")), Login.active.is_(True)),
+                  scoped(Reseller, login).with_only_columns(literal_column("'resellers'"), Reseller.id, Reseller.name)]
+    query = union_all(*kinds)
+    choices = {"customers": [], "staff": [], "resellers": []}
+    for kind, id_, name in db.session.execute(query.order_by(query.selected_columns.kind,
+                                                             query.selected_columns.name)):
+        choices[kind].append((str(id_), name))
+    return choices
+
+
+def short_time_formatter(locale: Locale):
+    """format_datetime(value, "short", tzinfo=BERLIN) with the locale's patterns looked up once, not per cell."""
+    frame = get_datetime_format("short", locale=locale).replace("'", "")
+    date_pattern, time_pattern = get_date_format("short", locale=locale), get_time_format("short", locale=locale)
+
+    def short_time(value: datetime) -> str:
+        value = value.astimezone(BERLIN)
+        return (frame.replace("{0}", time_pattern.apply(value.timetz(), locale))
+                .replace("{1}", date_pattern.apply(value.date(), locale)))
+    return short_time
 
 
 def _customer_choices(form: ReportForm) -> None:

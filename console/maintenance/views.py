@@ -21,7 +21,7 @@ from console.maintenance import notices, services
 from console.maintenance.forms import EditWindowForm, ExtendForm, NoteForm, WindowForm
 from console.maintenance.models import EmergencyReason, FeedToken, MaintenanceWindow, NoticeOptIn, WindowKind, \
     WindowState
-from console.web.render import apply_errors, paginate, render
+from console.web.render import apply_errors, is_fragment_request, paginate, render
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
 
@@ -29,8 +29,8 @@ bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
 @bp.app_context_processor
 def maintenance_banner():
     """The header banner: announced or running windows that affect the viewer."""
-    if not current_user or not current_user.is_authenticated:
-        return {"maintenance_banner": []}
+    if not current_user or not current_user.is_authenticated or is_fragment_request():
+        return {"maintenance_banner": []}  # fragments (htmx swaps) have no header to show it in
     return {"maintenance_banner": notices.banner_windows(current_user)}
 
 
