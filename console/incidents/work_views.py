@@ -40,94 +40,69 @@ def _form_refused(incident: Incident, form):
     return redirect(url_for(".detail", incident_id=incident.id), 303)
 
 
-@bp.post("/<int:incident_id>/state")
-@requires("manage", "incident_work")
-def change_state(incident_id: int):
+def _act(incident_id: int, form, action, message: str):
+    """Load the incident in scope, validate the form, run the service, commit; refusals return as messages."""
     incident = get_or_404(Incident, incident_id, current_user)
-    form = StateForm()
-    form.state.choices = state_choices()
     if not form.validate():
         return _form_refused(incident, form)
     try:
-        services.change_state(incident, State(form.state.data), current_user)
+        action(incident)
     except RuleViolation as exc:
         return _refused(incident, exc)
     db.session.commit()
-    return _done(incident, _("State changed."))
+    return _done(incident, message)
+
+
+@bp.post("/<int:incident_id>/state")
+@requires("manage", "incident_work")
+def change_state(incident_id: int):
+    form = StateForm()
+    form.state.choices = state_choices()
+    return _act(incident_id, form, lambda i: services.change_state(i, State(form.state.data), current_user),
+                _("State changed."))
 
 
 @bp.post("/<int:incident_id>/priority")
 @requires("manage", "incident_work")
 def change_priority(incident_id: int):
-    incident = get_or_404(Incident, incident_id, current_user)
     form = PriorityForm()
     form.priority.choices = priority_choices()
-    if not form.validate():
-        return _form_refused(incident, form)
-    services.set_priority(incident, Priority(form.priority.data), current_user)
-    db.session.commit()
-    return _done(incident, _("Priority changed."))
+    return _act(incident_id, form, lambda i: services.set_priority(i, Priority(form.priority.data), current_user),
+                _("Priority changed."))
 
 
 @bp.post("/<int:incident_id>/assign")
 @requires("manage", "incident_work")
 def assign(incident_id: int):
-    incident = get_or_404(Incident, incident_id, current_user)
     form = AssignForm()
     staff = db.session.scalars(select(Login).where(Login.role.in_(("staff_admin", "staff_support")))).all()
     form.assignee_id.choices = [(0, "–")] + [(s.id, s.name) for s in staff]
-    if not form.validate():
-        return _form_refused(incident, form)
-    assignee = next((s for s in staff if s.id == form.assignee_id.data), None)
-    try:
-        services.assign(incident, assignee, current_user)
-    except RuleViolation as exc:
-        return _refused(incident, exc)
-    db.session.commit()
-    return _done(incident, _("Assignment saved."))
+    chosen = lambda: next((s for s in staff if s.id == form.assignee_id.data), None)  # noqa: E731
+    return _act(incident_id, form, lambda i: services.assign(i, chosen(), current_user), _("Assignment saved."))
 
 
 @bp.post("/<int:incident_id>/reply")
 @requires("manage", "incident")
 def reply(incident_id: int):
-    incident = get_or_404(Incident, incident_id, current_user)
     form = MessageForm()
-    if not form.validate():
-        return _form_refused(incident, form)
-    try:
-        services.add_reply(incident, form.body.data, current_user)
-    except RuleViolation as exc:
-        return _refused(incident, exc)
-    db.session.commit()
-    return _done(incident, _("Reply sent."))
+    return _act(incident_id, form, lambda i: services.add_reply(i, form.body.data, current_user), _("Reply sent."))
 
 
 @bp.post("/<int:incident_id>/note")
 @requires("manage", "incident_work")
 def note(incident_id: int):
-    incident = get_or_404(Incident, incident_id, current_user)
     form = MessageForm()
-    if not form.validate():
-        return _form_refused(incident, form)
-    services.add_note(incident, form.body.data, current_user)
-    db.session.commit()
-    return _done(incident, _("Internal note saved."))
+    return _act(incident_id, form, lambda i: services.add_note(i, form.body.data, current_user),
+                _("Internal note saved."))
 
 
 @bp.post("/<int:incident_id>/time")
 @requires("manage", "incident_work")
 def add_time(incident_id: int):
-    incident = get_or_404(Incident, incident_id, current_user)
     form = TimeForm()
-    if not form.validate():
-        return _form_refused(incident, form)
-    try:
-        services.add_time(incident, current_user, minutes=form.minutes.data, on_site=form.on_site.data,
-                          worked_on=form.worked_on.data, note=form.note.data)
-    except RuleViolation as exc:
-        return _refused(incident, exc)
-    db.session.commit()
-    return _done(incident, _("Time recorded."))
+    return _act(incident_id, form, lambda i: services.add_time(
+        i, current_user, minutes=form.minutes.data, on_site=form.on_site.data, worked_on=form.worked_on.data,
+        note=form.note.data), _("Time recorded."))
 
 
 @bp.post("/<int:incident_id>/merge")
