@@ -48,9 +48,19 @@ def paginate(query: Select) -> Page:
     """One page of a SELECT, as chosen by ?page=; the size comes from the settings."""
     per_page = current_app.extensions["settings"].page_size
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    if page == 1 and len(items) < per_page:
+        total = len(items)  # the first page holds everything: no count needed
+    else:
+        total = db.session.scalar(_count(query)) or 0
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def _count(query: Select) -> Select:
+    """COUNT(*) over the same FROM and WHERE; a subquery only where DISTINCT or GROUP BY change the row count."""
+    if query._distinct or query._group_by_clauses:
+        return select(func.count()).select_from(query.order_by(None).subquery())
+    return query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
 
 
 def apply_errors(form, violation: RuleViolation) -> None:
