@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, func
 
 from console.accounts import services
 from console.accounts.forms import PhoneUserForm, SiteForm, TrunkForm
@@ -14,7 +13,7 @@ from console.auth.permissions import requires
 from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation
 from console.extensions import db
-from console.web.render import apply_errors, paginate, render
+from console.web.render import apply_errors, paginate, render, search
 
 
 def _back(customer_id: int):
@@ -119,10 +118,7 @@ def delete_trunk(trunk_id: int):
 def phone_users():
     query = (scoped(PhoneUser, current_user).join(Pbx, Pbx.id == PhoneUser.pbx_id)
              .order_by(Pbx.name, PhoneUser.extension))
-    q = request.args.get("q", "").strip().lower()
-    if q:
-        query = query.where(or_(*(func.lower(c).contains(q, autoescape=True) for c in (
-            PhoneUser.first_name, PhoneUser.last_name, PhoneUser.extension, PhoneUser.email, Pbx.name))))
+    query = search(query, PhoneUser.first_name, PhoneUser.last_name, PhoneUser.extension, PhoneUser.email, Pbx.name)
     package = request.args.get("package", "")
     if package in {p.value for p in Package}:
         query = query.where(PhoneUser.package == Package(package))

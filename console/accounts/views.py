@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_
 
 from console.accounts import services
 from console.accounts.billing import monthly_peak
@@ -15,16 +14,10 @@ from console.auth.scope import get_or_404, scoped
 from console.clock import today_berlin
 from console.errors import RuleViolation
 from console.extensions import db
-from console.web.render import apply_errors, paginate, render
+from console.web.render import apply_errors, paginate, render, search
 
 bp = Blueprint("accounts", __name__)
 
-
-def _search(query, *columns):
-    q = request.args.get("q", "").strip()
-    if q:
-        query = query.where(or_(*(func.lower(c).contains(q.lower(), autoescape=True) for c in columns)))
-    return query
 
 
 # --- resellers ------------------------------------------------------------------------------------------
@@ -32,7 +25,7 @@ def _search(query, *columns):
 @bp.get("/resellers/")
 @requires("view", "reseller")
 def resellers():
-    query = _search(scoped(Reseller, current_user).order_by(Reseller.name), Reseller.name, Reseller.notice_email)
+    query = search(scoped(Reseller, current_user).order_by(Reseller.name), Reseller.name, Reseller.notice_email)
     return render("accounts/resellers.html", "accounts/_reseller_rows.html", page=paginate(query))
 
 
@@ -79,7 +72,7 @@ def _reseller_form(reseller: Reseller | None):
 def customers():
     query = (scoped(Customer, current_user).join(Pbx, Pbx.customer_id == Customer.id)
              .join(Reseller, Reseller.id == Customer.reseller_id).order_by(Customer.name))
-    query = _search(query, Customer.name, Customer.customer_number, Pbx.name, Reseller.name)
+    query = search(query, Customer.name, Customer.customer_number, Pbx.name, Reseller.name)
     licence = request.args.get("licence", "")
     if licence in {k.value for k in LicenceKind}:
         query = query.where(Pbx.licence == LicenceKind(licence))

@@ -10,7 +10,7 @@ from console.audit.models import AuditEntry
 from console.auth.permissions import requires
 from console.clock import BERLIN
 from console.extensions import db
-from console.web.render import paginate, render
+from console.web.render import paginate, render, search
 
 bp = Blueprint("audit", __name__)
 
@@ -26,8 +26,7 @@ def index():
         query = query.where(AuditEntry.action == args["action"])
     if args.get("actor"):
         query = query.where(func.lower(AuditEntry.actor).contains(args["actor"].lower(), autoescape=True))
-    if args.get("q"):
-        query = query.where(func.lower(AuditEntry.object_label).contains(args["q"].lower(), autoescape=True))
+    query = search(query, AuditEntry.object_label)
     for name in ("from", "until"):
         try:
             day = datetime.strptime(args.get(name, ""), "%Y-%m-%d").date()

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, or_
 
 from console import LANGUAGES
 from console.accounts.models import Customer, PhoneUser, Reseller
@@ -15,7 +14,7 @@ from console.auth.permissions import can_manage_login, requires
 from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation
 from console.extensions import db
-from console.web.render import apply_errors, paginate, render
+from console.web.render import apply_errors, paginate, render, search
 
 bp = Blueprint("auth", __name__)
 
@@ -91,10 +90,7 @@ def change_password():
 @requires("view", "login")
 def logins():
     query = scoped(Login, current_user).order_by(Login.email)
-    q = request.args.get("q", "").strip().lower()
-    if q:
-        query = query.where(or_(func.lower(Login.email).contains(q, autoescape=True),
-                                func.lower(Login.name).contains(q, autoescape=True)))
+    query = search(query, Login.email, Login.name)
     role = request.args.get("role", "")
     if role in {r.value for r in Role}:
         query = query.where(Login.role == Role(role))

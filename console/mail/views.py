@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from console.auth.permissions import requires
 from console.extensions import db
@@ -12,14 +12,9 @@ from console.mail import delivery, inbound
 from console.mail.models import InboundMessage, InboundState, OutboxMessage, OutboxState
 from console.mail.smtp import SmtpTarget
 from console.mail.viewer import SentMail, html_body, parse, part_content, show
-from console.web.render import Page, paginate, render
+from console.web.render import Page, paginate, render, search
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
-
-
-def _search(query, *columns):
-    q = request.args.get("q", "").strip().lower()
-    return query.where(or_(*(func.lower(c).contains(q, autoescape=True) for c in columns))) if q else query
 
 
 def _counts(model, states) -> dict[str, int]:
@@ -33,7 +28,7 @@ def _counts(model, states) -> dict[str, int]:
 @bp.get("/outbox/")
 @requires("view", "mail")
 def outbox():
-    query = _search(select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
+    query = search(select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
                     OutboxMessage.recipient, OutboxMessage.subject)
     state = request.args.get("state", "")
     if state in {s.value for s in OutboxState}:
@@ -114,7 +109,7 @@ def sent_part(sent_key: str):
 @bp.get("/inbound/")
 @requires("view", "mail")
 def inbound_list():
-    query = _search(select(InboundMessage).order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()),
+    query = search(select(InboundMessage).order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()),
                     InboundMessage.mail_from, InboundMessage.rcpt_to)
     state = request.args.get("state", "")
     if state in {s.value for s in InboundState}:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from console.errors import RuleViolation
 from console.extensions import db
@@ -42,6 +42,14 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+
+def search(query: Select, *columns) -> Select:
+    """Rows where any of the columns contains ?q= (case-insensitive; %, _ and \\ in the input are literal)."""
+    q = request.args.get("q", "").strip().lower()
+    if not q:
+        return query
+    return query.where(or_(*(func.lower(c).contains(q, autoescape=True) for c in columns)))
 
 
 def paginate(query: Select) -> Page:
