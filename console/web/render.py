@@ -52,15 +52,20 @@ def search(query: Select, *columns) -> Select:
     return query.where(or_(*(func.lower(c).contains(q, autoescape=True) for c in columns)))
 
 
-def paginate(query: Select) -> Page:
-    """One page of a SELECT, as chosen by ?page=; the size comes from the settings."""
+def paginate(query: Select, count: Select | None = None) -> Page:
+    """One page of a SELECT, as chosen by ?page=; the size comes from the settings.
+
+    `count`: the same rows without the joins that only add columns (counting joined rows can cost a slower plan).
+    """
     per_page = current_app.extensions["settings"].page_size
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    # One entity or column per row → those values; several columns → the rows (attribute access by label).
+    items = result.scalars().all() if len(result.keys()) == 1 else result.all()
     if page == 1 and len(items) < per_page:
         total = len(items)  # the first page holds everything: no count needed
     else:
-        total = db.session.scalar(_count(query)) or 0
+        total = db.session.scalar(_count(query if count is None else count)) or 0
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
