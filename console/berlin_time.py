@@ -6,9 +6,13 @@ time does not exist (the spring-forward gap) or exists twice (the autumn hour).
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Callable
 
-from babel.dates import format_datetime
+from babel import Locale
+from babel.dates import format_datetime, get_date_format, get_datetime_format, get_time_format, parse_pattern
 from flask_babel import lazy_gettext as _l
 
 from console.clock import BERLIN
@@ -37,3 +41,43 @@ def parse_local(naive: datetime, field: str) -> datetime:
         raise RuleViolation({field: _l("%(t)s happens twice on this day (clocks go back). Choose a time outside "
                                        "02:00–03:00.", t=naive.strftime("%d.%m.%Y %H:%M"))})
     return first.astimezone(timezone.utc)
+
+
+# CLDR pattern fields → how to write them for a Berlin wall-clock datetime (babel's rules for these fields).
+_FIELDS: dict[str, Callable[[datetime, Locale], str]] = {
+    "d": lambda v, _: str(v.day), "dd": lambda v, _: f"{v.day:02d}",
+    "M": lambda v, _: str(v.month), "MM": lambda v, _: f"{v.month:02d}",
+    "MMM": lambda v, loc: loc.months["format"]["abbreviated"][v.month],
+    "MMMM": lambda v, loc: loc.months["format"]["wide"][v.month],
+    "y": lambda v, _: str(v.year), "yy": lambda v, _: f"{v.year % 100:02d}", "yyyy": lambda v, _: f"{v.year:04d}",
+    "EEE": lambda v, loc: loc.days["format"]["abbreviated"][v.weekday()],
+    "EEEE": lambda v, loc: loc.days["format"]["wide"][v.weekday()],
+    "H": lambda v, _: str(v.hour), "HH": lambda v, _: f"{v.hour:02d}",
+    "h": lambda v, _: str(v.hour % 12 or 12), "hh": lambda v, _: f"{v.hour % 12 or 12:02d}",
+    "mm": lambda v, _: f"{v.minute:02d}", "ss": lambda v, _: f"{v.second:02d}",
+    "a": lambda v, loc: loc.day_periods["format"]["abbreviated"]["am" if v.hour < 12 else "pm"],
+}
+_NAMED = ("short", "medium", "long", "full")
+
+
+@lru_cache(maxsize=64)
+def wall_clock_formatter(locale: str, fmt: str = "medium") -> Callable[[datetime], str]:
+    """A function writing an instant as Berlin wall-clock time, as babel's format_datetime(…, fmt, locale) does,
+    with the pattern looked up and parsed once: a list page formats two times per row, and babel interprets the
+    pattern field by field on every call. Patterns with fields not in _FIELDS (time zones) go to babel."""
+    loc = Locale.parse(locale)
+    if fmt in _NAMED:
+        format_string = (get_datetime_format(fmt, locale=loc).replace("'", "")
+                         .replace("{0}", get_time_format(fmt, locale=loc).format)
+                         .replace("{1}", get_date_format(fmt, locale=loc).format))
+    else:
+        format_string = parse_pattern(fmt).format
+    fields = set(re.findall(r"%\((\w+)\)s", format_string))
+    if not fields <= _FIELDS.keys():
+        return lambda instant: format_datetime(instant.astimezone(BERLIN), fmt, locale=loc)
+    writers = [(name, _FIELDS[name]) for name in fields]
+
+    def write(instant: datetime) -> str:
+        local = instant.astimezone(BERLIN)
+        return format_string % {name: writer(local, loc) for name, writer in writers}
+    return write

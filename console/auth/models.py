@@ -64,7 +64,9 @@ class Login(Audited, UserMixin, db.Model):
 
     @property
     def tenant_label(self) -> str:
-        return str(self.reseller or self.customer or self.phone_user or "stimme")
+        if self.reseller_id or self.customer_id or self.phone_user_id:
+            return str(self.reseller or self.customer or self.phone_user)
+        return "stimme"  # staff: no relationship to load
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

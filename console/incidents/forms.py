@@ -1,6 +1,7 @@
 """Forms for fault reports and their work. The report form only collects; qualification.check_report() judges."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -31,15 +32,16 @@ def pattern_choices():
             (Pattern.INTERMITTENT.value, _l("It comes and goes"))]
 
 
-def state_choices():
-    return [(State.NEW.value, _l("New")), (State.IN_PROGRESS.value, _l("In progress")),
-            (State.WAITING.value, _l("Waiting for reseller")), (State.RESOLVED.value, _l("Resolved")),
-            (State.CLOSED.value, _l("Closed"))]
+def state_choices() -> list[tuple[str, str]]:
+    """(value, label) in the request's language (called per request, so no lazy strings)."""
+    return [(State.NEW.value, _("New")), (State.IN_PROGRESS.value, _("In progress")),
+            (State.WAITING.value, _("Waiting for reseller")), (State.RESOLVED.value, _("Resolved")),
+            (State.CLOSED.value, _("Closed"))]
 
 
-def priority_choices():
-    return [(Priority.P1.value, _l("P1 – total outage")), (Priority.P2.value, _l("P2 – major")),
-            (Priority.P3.value, _l("P3 – minor")), (Priority.P4.value, _l("P4 – question or wish"))]
+def priority_choices() -> list[tuple[str, str]]:
+    return [(Priority.P1.value, _("P1 – total outage")), (Priority.P2.value, _("P2 – major")),
+            (Priority.P3.value, _("P3 – minor")), (Priority.P4.value, _("P4 – question or wish"))]
 
 
 class ReportForm(FlaskForm):

@@ -44,28 +44,31 @@ class Page:
         return self.page < self.pages
 
 
-def search(query: Select, *columns) -> Select:
-    """Rows where any of the columns contains ?q= (case-insensitive; %, _ and \\ in the input are literal)."""
-    q = request.args.get("q", "").strip().lower()
+def search(query: Select, *columns, arg: str = "q") -> Select:
+    """Rows where any of the columns contains ?q= (or ?<arg>=; case-insensitive; %, _ and \\ are literal)."""
+    q = request.args.get(arg, "").strip().lower()
     if not q:
         return query
     return query.where(or_(*(func.lower(c).contains(q, autoescape=True) for c in columns)))
 
 
-def paginate(query: Select, count: Select | None = None) -> Page:
+def paginate(query: Select, count: Select | None = None, plain: bool = False) -> Page:
     """One page of a SELECT, as chosen by ?page=; the size comes from the settings.
 
     `count`: the same rows without the joins that only add columns (counting joined rows can cost a slower plan).
+    `plain`: the SELECT names columns, not mapped classes; its read-only rows skip the ORM's bookkeeping.
     """
     per_page = current_app.extensions["settings"].page_size
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    window = query.limit(per_page).offset((page - 1) * per_page)
+    runner = db.session.connection() if plain else db.session
+    result = runner.execute(window)
     # One entity or column per row → those values; several columns → the rows (attribute access by label).
     items = result.scalars().all() if len(result.keys()) == 1 else result.all()
     if page == 1 and len(items) < per_page:
         total = len(items)  # the first page holds everything: no count needed
     else:
-        total = db.session.scalar(_count(query if count is None else count)) or 0
+        total = runner.scalar(_count(query if count is None else count)) or 0
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 

@@ -4,20 +4,36 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale, get_translations
+from jinja2 import pass_context
 
 from console import LANGUAGES
 from console import clock, servicehours
-from console.berlin_time import describe
-from console.clock import BERLIN
+from console.berlin_time import describe, wall_clock_formatter
 from console.phone import pretty
 
 
 def register(app: Flask) -> None:
+    # The catalogue and locale of the page, looked up once per render: flask_babel looks both up through the
+    # request context for every string and every date, which is most of the cost of a list page's template.
+    @app.context_processor
+    def language():
+        return {"translations": get_translations(), "locale": str(get_locale())}
+
+    @pass_context
+    def translate(context, string: str) -> str:
+        return (context.get("translations") or get_translations()).ugettext(string)
+
+    @pass_context
+    def translate_plural(context, singular: str, plural: str, n: int) -> str:
+        return (context.get("translations") or get_translations()).ungettext(singular, plural, n)
+    app.jinja_env.install_gettext_callables(gettext=translate, ngettext=translate_plural, newstyle=True)
+
     @app.template_filter("when")
-    def when(value: datetime | None, fmt: str = "medium") -> str:
+    @pass_context
+    def when(context, value: datetime | None, fmt: str = "medium") -> str:
         """An instant as Berlin wall-clock time in the user's locale."""
-        return format_datetime(value.astimezone(BERLIN), fmt) if value else "–"
+        return wall_clock_formatter(context.get("locale") or str(get_locale()), fmt)(value) if value else "–"
 
     @app.template_filter("day")
     def day(value: date | None) -> str:
