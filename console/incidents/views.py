@@ -1,21 +1,18 @@
 """Fault reports: list, report form, detail with timeline, and the work on them. Thin views."""
 from __future__ import annotations
 
-from datetime import datetime
 
-from babel import Locale
-from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import literal_column, or_, select, union_all
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload
 
 from console import clock
 from console.clock import BERLIN
 from console.accounts.models import Customer, Pbx, Reseller
-from console.auth.models import Login
+from console.auth.models import Login, Role
 from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation
@@ -26,7 +23,7 @@ from console.incidents.models import Channel, Incident, OPEN_STATES, Priority, S
 from console.incidents.qualification import FIELD_LABELS, ForeignCustomer, check_report, network_findings
 from console.incidents.search import matching
 from console.incidents.sla import status_of
-from console.web.render import apply_errors, is_fragment_request, paginate, render
+from console.web.render import apply_errors, is_fragment_request, paginate, render, search
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
@@ -72,43 +69,72 @@ def index():
             .outerjoin(Customer, Customer.id == Incident.customer_id)
             .outerjoin(Reseller, Reseller.id == Incident.reseller_id)
             .order_by(Incident.opened_at.desc(), Incident.id.desc()))
-    page = paginate(rows, count=filtered)
-    states = [(value, str(label)) for value, label in state_choices()]
-    context = dict(page=page, state_labels=dict(states), short_time=short_time_formatter(get_locale()),
-                   now=clock.now())
-    if is_fragment_request():  # htmx wants only the rows: no filter choices to load
+    page = paginate(rows, count=filtered, plain=True)
+    states = state_choices()
+    context = dict(page=page, state_labels=dict(states), now=clock.now())
+    if is_fragment_request():  # htmx wants only the rows: no filter bar to fill
         return render("incidents/index.html", "incidents/_rows.html", **context)
     return render("incidents/index.html", "incidents/_rows.html", states=states,
-                  priorities=[(value, str(label)) for value, label in priority_choices()],
-                  **filter_choices(current_user), **context)
+                  priorities=priority_choices(),
+                  menus=filter_menus(current_user), chosen=chosen_filters(current_user, request.args), **context)
 
 
-def filter_choices(login: Login) -> dict[str, list[tuple[str, str]]]:
-    """The customers, assignees and resellers to filter by, in one query: (id as in the query string, name) pairs."""
-    kinds = [scoped(Customer, login).with_only_columns(literal_column("'customers'").label("kind"), Customer.id,
-                                                       Customer.name)]
-    if login.is_staff:
-        kinds += [select(literal_column("'staff'"), Login.id, Login.name)
-                  .where(Login.role.in_(("staff_admin", "staff_support")), Login.active.is_(True)),
-                  scoped(Reseller, login).with_only_columns(literal_column("'resellers'"), Reseller.id, Reseller.name)]
-    query = union_all(*kinds)
-    choices = {"customers": [], "staff": [], "resellers": []}
-    rows = db.session.execute(query.order_by(query.selected_columns.kind, query.selected_columns.name)).all()
-    for kind, id_, name in rows:  # .all(): one fetch, not one per row
-        choices[kind].append((str(id_), name))
-    return choices
+# Filters with open-ended choices (a platform has thousands of customers): a menu that loads its choices only
+# when opened, and searches them, instead of a <select> with every customer on every page.
+MENU_SIZE = 30
+LIST_ARGS = ("q", "state", "priority", "breached", "customer_id", "reseller_id", "assignee_id")
 
 
-def short_time_formatter(locale: Locale):
-    """format_datetime(value, "short", tzinfo=BERLIN) with the locale's patterns looked up once, not per cell."""
-    frame = get_datetime_format("short", locale=locale).replace("'", "")
-    date_pattern, time_pattern = get_date_format("short", locale=locale), get_time_format("short", locale=locale)
+MENU_LABELS = {"customer_id": _l("Customer"), "reseller_id": _l("Reseller"), "assignee_id": _l("Assignee")}
 
-    def short_time(value: datetime) -> str:
-        value = value.astimezone(BERLIN)
-        return (frame.replace("{0}", time_pattern.apply(value.timetz(), locale))
-                .replace("{1}", date_pattern.apply(value.date(), locale)))
-    return short_time
+
+def filter_menus(login: Login) -> list[tuple[str, str]]:
+    """The menus this login gets, as (query-string parameter, label): customers for all, the rest for staff."""
+    return [(param, str(label)) for param, label in MENU_LABELS.items() if login.is_staff or param == "customer_id"]
+
+
+def menu_choices(login: Login, param: str) -> Select | None:
+    """(id, name) of everything the login may filter the list by with `param`; None where it has no such menu."""
+    if param == "customer_id":
+        return scoped(Customer, login).with_only_columns(Customer.id, Customer.name)
+    if param == "reseller_id" and login.is_staff:
+        return scoped(Reseller, login).with_only_columns(Reseller.id, Reseller.name)
+    if param == "assignee_id" and login.is_staff:
+        return select(Login.id, Login.name).where(Login.role.in_([r for r in Role if r.is_staff]),
+                                                  Login.active.is_(True))
+    return None
+
+
+def chosen_filters(login: Login, args) -> dict[str, str]:
+    """parameter → the name of the customer, reseller or assignee the list is filtered by (no query without one)."""
+    chosen = {}
+    for param in MENU_LABELS:
+        value = args.get(param, type=int)
+        query = menu_choices(login, param) if value else None
+        if query is not None:
+            id_column, name_column = query.selected_columns
+            chosen[param] = db.session.scalar(query.with_only_columns(name_column).where(id_column == value)) \
+                or f"#{value}"
+    return chosen
+
+
+@bp.get("/filter-options")
+@requires("view", "incident")
+def filter_options():
+    """One menu's choices as links to the list filtered by them, keeping the other filters (?menu=, ?find=)."""
+    param = request.args.get("menu", "customer_id")
+    query = menu_choices(current_user, param)
+    if query is None:
+        abort(404)
+    id_column, name_column = query.selected_columns
+    rows = db.session.execute(search(query, name_column, arg="find").order_by(name_column)
+                              .limit(MENU_SIZE + 1)).all()
+    keep = {name: value for name, value in request.args.items() if name in LIST_ARGS and name != param and value}
+    options = [(name, url_for("incidents.index", **keep, **{param: id_}), str(id_) == request.args.get(param))
+               for id_, name in rows[:MENU_SIZE]]
+    return render("incidents/filter_options.html", "incidents/_filter_options.html", options=options,
+                  more=len(rows) > MENU_SIZE, unfiltered=url_for("incidents.index", **keep),
+                  chosen=bool(request.args.get(param)), label=str(MENU_LABELS[param]))
 
 
 def _customer_choices(form: ReportForm) -> None:

@@ -101,6 +101,38 @@ def test_list_filters_and_full_text_search(make_customer, make_login, signed_in)
     assert "Faxgerät" in reseller and "Rufnummer" not in reseller
 
 
+def test_filter_menus_load_and_search_their_choices_when_opened(make_customer, make_reseller, make_login,
+                                                               signed_in):
+    from console.incidents.views import MENU_SIZE
+    from tests.incidents.factories import make_incident
+    mine = make_reseller(name="Händler Eins")
+    a, b = make_customer(mine, name="Alpha GmbH"), make_customer(mine, name="Beta AG")
+    make_customer(name="Gamma KG")   # another reseller's customer
+    make_incident(b, title="Rufnummer unerreichbar")
+    staff = signed_in(make_login(Role.STAFF_ADMIN, language="en"))
+    page = staff.get("/incidents/?state=open").get_data(as_text=True)
+    assert "Customer: all" in page and "Alpha GmbH" not in page   # no customer list in the page itself
+    menu = staff.get("/incidents/filter-options?menu=customer_id&find=BET&state=open").get_data(as_text=True)
+    assert "Beta AG" in menu and "Alpha GmbH" not in menu
+    assert f"/incidents/?state=open&amp;customer_id={b.id}" in menu   # a link that keeps the other filters
+    filtered = staff.get(f"/incidents/?state=open&customer_id={b.id}").get_data(as_text=True)
+    assert "Customer: Beta AG" in filtered and "Rufnummer" in filtered
+    assert f'name="customer_id" value="{b.id}"' in filtered   # the search form keeps the filter
+    assert "Händler Eins" in staff.get("/incidents/filter-options?menu=reseller_id&find=eins").get_data(as_text=True)
+
+    reseller = signed_in(make_login(Role.RESELLER, reseller=mine, language="en"))
+    own = reseller.get("/incidents/filter-options?menu=customer_id").get_data(as_text=True)
+    assert "Alpha GmbH" in own and "Beta AG" in own and "Gamma KG" not in own
+    assert reseller.get("/incidents/filter-options?menu=reseller_id").status_code == 404
+    assert reseller.get("/incidents/filter-options?menu=assignee_id").status_code == 404
+    assert "Reseller:" not in reseller.get("/incidents/").get_data(as_text=True)
+
+    for n in range(MENU_SIZE):
+        make_customer(mine, name=f"Viele {n:02d}")
+    crowded = reseller.get("/incidents/filter-options?menu=customer_id").get_data(as_text=True)
+    assert "type to narrow" in crowded and "Viele 27" in crowded and "Viele 29" not in crowded
+
+
 def test_breached_filter(make_customer, make_login, signed_in, freeze):
     from tests.incidents.factories import make_incident
     freeze(berlin(2026, 11, 30, 9, 0))
