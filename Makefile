@@ -47,6 +47,6 @@ clean:
 
 # After changing user-visible text: refresh the catalogue, translate the new German entries, commit the .po.
 translations: setup
-	@$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -w 120 -o translations/messages.pot .
+	@$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -w 120 --ignore-dirs ".*" -o translations/messages.pot .
 	@$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching -w 120
 	@$(VENV)/bin/pybabel compile -d translations
