@@ -21,6 +21,10 @@ class Bar:
     height: float
     met: bool
 
+    @property
+    def below_axis(self) -> bool:
+        return self.percent < FLOOR
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -30,7 +34,7 @@ class Chart:
     plot_bottom: float
     target_y: float
     bars: list[Bar]
-    ticks: list[tuple[float, str]]
+    ticks: list[tuple[float, float]]   # (y, percent): the template writes the percent in the reader's locale
 
 
 def _y(percent: float) -> float:
@@ -46,5 +50,5 @@ def monthly_chart(months: list[tuple[date, Availability]]) -> Chart:
         y = _y(result.percent)
         bars.append(Bar(month, result.percent, LEFT + i * slot + slot * 0.15, y, slot * 0.7, plot_bottom - y,
                         result.met))
-    ticks = [(_y(p), f"{p:.1f} %") for p in (99.0, 99.5, TARGET * 100, 100.0)]
+    ticks = [(_y(p), p) for p in (FLOOR, 99.5, TARGET * 100, 100.0)]
     return Chart(WIDTH, HEIGHT, LEFT, plot_bottom, _y(TARGET * 100), bars, ticks)

@@ -78,3 +78,12 @@ def test_the_dashboard_shows_availability_budget_and_chart(make_customer, make_l
     assert "#c62828" in html            # February missed the target
     per_customer = browser.get(f"/incidents/availability?customer_id={customer.id}").get_data(as_text=True)
     assert "Dashboard GmbH" in per_customer
+
+
+def test_the_chart_speaks_the_readers_language_and_labels_a_month_below_its_axis(make_login, signed_in, freeze):
+    freeze(berlin(2026, 11, 29, 12))
+    make_outage(start=berlin(2026, 4, 1, 0), hours=24 * 3, platform_wide=True)   # April: 90 %, below the 99 % axis
+    browser = signed_in(make_login(Role.STAFF_SUPPORT, language="de"))
+    html = browser.get("/incidents/availability").get_data(as_text=True)
+    assert ">99,8 %</text>" in html and ">99.8 %</text>" not in html   # axis labels with a German decimal comma
+    assert ">90,0 %</text>" in html    # the empty April bar carries its value
