@@ -72,12 +72,12 @@ def wall_clock_formatter(locale: str, fmt: str = "medium") -> Callable[[datetime
                          .replace("{1}", get_date_format(fmt, locale=loc).format))
     else:
         format_string = parse_pattern(fmt).format
-    fields = set(re.findall(r"%\((\w+)\)s", format_string))
-    if not fields <= _FIELDS.keys():
+    fields = re.findall(r"%\((\w+)\)s", format_string)
+    if not set(fields) <= _FIELDS.keys():
         return lambda instant: format_datetime(instant.astimezone(BERLIN), fmt, locale=loc)
-    writers = [(name, _FIELDS[name]) for name in fields]
+    positional, writers = re.sub(r"%\((\w+)\)s", "%s", format_string), [_FIELDS[name] for name in fields]
 
     def write(instant: datetime) -> str:
         local = instant.astimezone(BERLIN)
-        return format_string % {name: writer(local, loc) for name, writer in writers}
+        return positional % tuple([writer(local, loc) for writer in writers])
     return write

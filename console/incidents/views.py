@@ -32,10 +32,14 @@ def _arg_int(name: str) -> int | None:
     return request.args.get(name, type=int)
 
 
-# A row of the list: only the columns it shows, as plain rows (no ORM objects to build for a read-only table).
-LIST_COLUMNS = (Incident.id, Incident.number, Incident.title, Incident.qualified, Incident.priority, Incident.state,
-                Incident.opened_at, Incident.sla_breached, Incident.sla_due_at,
-                Customer.name.label("customer_name"), Reseller.name.label("reseller_name"))
+# The list's rows: only the columns a row shows, as plain rows (no ORM objects for a read-only table). Built once;
+# each request adds its WHERE (tenancy and filters).
+LIST_ROWS = (select(Incident.id, Incident.number, Incident.title, Incident.qualified, Incident.priority,
+                    Incident.state, Incident.opened_at, Incident.sla_breached, Incident.sla_due_at,
+                    Customer.name.label("customer_name"), Reseller.name.label("reseller_name"))
+             .outerjoin(Customer, Customer.id == Incident.customer_id)
+             .outerjoin(Reseller, Reseller.id == Incident.reseller_id)
+             .order_by(Incident.opened_at.desc(), Incident.id.desc()))
 
 
 def filtered_incidents(login: Login, args) -> select:
@@ -65,11 +69,7 @@ def filtered_incidents(login: Login, args) -> select:
 @requires("view", "incident")
 def index():
     filtered = filtered_incidents(current_user, request.args)
-    rows = (filtered.with_only_columns(*LIST_COLUMNS)
-            .outerjoin(Customer, Customer.id == Incident.customer_id)
-            .outerjoin(Reseller, Reseller.id == Incident.reseller_id)
-            .order_by(Incident.opened_at.desc(), Incident.id.desc()))
-    page = paginate(rows, count=filtered, plain=True)
+    page = paginate(LIST_ROWS.where(filtered.whereclause), count=filtered, plain=True)
     states = state_choices()
     context = dict(page=page, state_labels=dict(states), now=clock.now())
     if is_fragment_request():  # htmx wants only the rows: no filter bar to fill
