@@ -113,10 +113,13 @@ def tell_staff_missed(window: MaintenanceWindow) -> None:
                                                                                    login.name)))
 
 
+# The header banner's query, built once (every page shows the banner); each request adds the login's tenancy.
+BANNER = (select(MaintenanceWindow).where(MaintenanceWindow.state.in_([WindowState.ANNOUNCED, WindowState.RUNNING]))
+          .order_by(MaintenanceWindow.starts_at).limit(3))
+
+
 def banner_windows(login: Login) -> list[MaintenanceWindow]:
     """Announced or running windows that affect this login, soonest first (the header banner)."""
     from console.auth.scope import scoped
 
-    return list(db.session.scalars(scoped(MaintenanceWindow, login).where(
-        MaintenanceWindow.state.in_([WindowState.ANNOUNCED, WindowState.RUNNING]))
-        .order_by(MaintenanceWindow.starts_at).limit(3)))
+    return db.session.scalars(BANNER.where(scoped(MaintenanceWindow, login).whereclause)).all()
