@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from console import clock
 from console.clock import BERLIN
@@ -26,10 +26,6 @@ from console.incidents.sla import status_of
 from console.web.render import apply_errors, is_fragment_request, paginate, render, search
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
-
-
-def _arg_int(name: str) -> int | None:
-    return request.args.get(name, type=int)
 
 
 # The list's rows: only the columns a row shows, as plain rows (no ORM objects for a read-only table). Built once;
@@ -138,15 +134,31 @@ def filter_options():
 
 
 def _customer_choices(form: ReportForm) -> None:
+    """The customers the login may report for, and the sites of the chosen one (with a single customer, that one).
+
+    Choosing a customer fetches this page again for that customer and swaps in its sites (htmx); without
+    scripts, the sites appear after the first submit, which names them as missing."""
     customers = db.session.scalars(scoped(Customer, current_user).join(Pbx, Pbx.customer_id == Customer.id)
-                                   .options(joinedload(Customer.reseller)).order_by(Customer.name)).all()
+                                   .options(contains_eager(Customer.pbx), joinedload(Customer.reseller))
+                                   .order_by(Customer.name)).all()
     form.customer_id.choices = [("", "–")] + [
         (str(c.id), f"{c.name} · {c.pbx.name}" + (f" ({c.reseller.name})" if current_user.is_staff else ""))
         for c in customers]
-    chosen = request.values.get("customer_id", type=int)
+    form.customer_id.render_kw = {"hx-get": request.path, "hx-trigger": "change", "hx-target": "#site_ids",
+                                  "hx-select": "#site_ids option", "hx-swap": "innerHTML"}
+    offering = request.method == "GET"   # preselect only what is offered; a submitted form is judged as sent
+    if offering and len(customers) == 1 and not form.customer_id.data:
+        form.customer_id.data = str(customers[0].id)
+    chosen = request.args.get("customer_id", type=int) or _int(form.customer_id.data)
     customer = next((c for c in customers if c.id == chosen), None)
-    sites = customer.pbx.sites if customer else [s for c in customers[:50] for s in c.pbx.sites]
-    form.site_ids.choices = [(str(s.id), f"{s.pbx.customer.name}: {s.name}") for s in sites]
+    sites = customer.pbx.sites if customer else []
+    form.site_ids.choices = [(str(s.id), s.name) for s in sites]
+    if offering and len(sites) == 1 and not form.site_ids.data:
+        form.site_ids.data = [str(sites[0].id)]   # most customers have one site: nothing to choose
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
 
 
 def _check(form: ReportForm, reseller_for):

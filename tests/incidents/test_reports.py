@@ -1,4 +1,6 @@
 """Filing and working on fault reports through the console's pages, as resellers and staff see them."""
+import re
+
 from sqlalchemy import select
 
 from console.auth.models import Role
@@ -99,6 +101,24 @@ def test_list_filters_and_full_text_search(make_customer, make_login, signed_in)
     assert "No fault reports found" in browser.get("/incidents/?state=closed").get_data(as_text=True)
     reseller = signed_in(make_login(Role.RESELLER, reseller=a.reseller)).get("/incidents/").get_data(as_text=True)
     assert "Faxgerät" in reseller and "Rufnummer" not in reseller
+
+
+def test_the_form_offers_the_sites_of_the_chosen_customer(make_customer, make_reseller, make_login, signed_in):
+    from console.accounts import services as accounts
+    mine = make_reseller()
+    a, b, foreign = make_customer(mine, name="Alpha GmbH"), make_customer(mine, name="Beta AG"), make_customer()
+    accounts.save_site(None, pbx=b.pbx, name="Filiale Süd", street="Weg 2", postcode="80331", city="München")
+    reseller = signed_in(make_login(Role.RESELLER, reseller=mine, language="en"))
+
+    def site_options(query: str = "", **headers) -> str:
+        html = reseller.get(f"/incidents/new{query}", headers=headers).get_data(as_text=True)
+        return re.search(r'<select[^>]*id="site_ids".*?</select>', html, re.S).group(0)
+
+    assert "<option" not in site_options()   # no customer chosen yet: no sites to pick
+    beta = site_options(f"?customer_id={b.id}", **{"HX-Request": "true"})
+    assert "Filiale Süd" in beta and "Zentrale" in beta
+    assert f'selected value="{a.pbx.sites[0].id}"' in site_options(f"?customer_id={a.id}")   # the only site
+    assert "<option" not in site_options(f"?customer_id={foreign.id}")   # another reseller's customer: nothing
 
 
 def test_filter_menus_load_and_search_their_choices_when_opened(make_customer, make_reseller, make_login,
