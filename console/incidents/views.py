@@ -1,7 +1,6 @@
 """Fault reports: list, report form, detail with timeline, and the work on them. Thin views."""
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -38,7 +37,7 @@ LIST_ROWS = (select(Incident.id, Incident.number, Incident.title, Incident.quali
              .order_by(Incident.opened_at.desc(), Incident.id.desc()))
 
 
-def filtered_incidents(login: Login, args) -> select:
+def filtered_incidents(login: Login, args) -> Select:
     """The list query: the login's incidents, filtered by the query-string arguments."""
     query = scoped(Incident, login)
     state = args.get("state", "")
@@ -79,8 +78,6 @@ def index():
 # when opened, and searches them, instead of a <select> with every customer on every page.
 MENU_SIZE = 30
 LIST_ARGS = ("q", "state", "priority", "breached", "customer_id", "reseller_id", "assignee_id")
-
-
 MENU_LABELS = {"customer_id": _l("Customer"), "reseller_id": _l("Reseller"), "assignee_id": _l("Assignee")}
 
 
