@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.db import enum_column
@@ -24,7 +24,10 @@ class Role(enum.Enum):
 
     @property
     def is_staff(self) -> bool:
-        return self in (Role.STAFF_ADMIN, Role.STAFF_SUPPORT)
+        return self in STAFF_ROLES
+
+
+STAFF_ROLES = (Role.STAFF_ADMIN, Role.STAFF_SUPPORT)
 
 
 class Login(Audited, UserMixin, db.Model):
@@ -61,6 +64,11 @@ class Login(Audited, UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role.is_staff
+
+    @classmethod
+    def active_staff(cls) -> ColumnElement[bool]:
+        """WHERE clause: stimme staff who may sign in (assignees, recipients of staff notices)."""
+        return cls.role.in_(STAFF_ROLES) & cls.active.is_(True)
 
     @property
     def tenant_label(self) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from console import clock
 from console.clock import BERLIN
 from console.accounts.models import Customer, Pbx, Reseller
-from console.auth.models import Login, Role
+from console.auth.models import Login
 from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation
@@ -93,8 +93,7 @@ def menu_choices(login: Login, param: str) -> Select | None:
     if param == "reseller_id" and login.is_staff:
         return scoped(Reseller, login).with_only_columns(Reseller.id, Reseller.name)
     if param == "assignee_id" and login.is_staff:
-        return select(Login.id, Login.name).where(Login.role.in_([r for r in Role if r.is_staff]),
-                                                  Login.active.is_(True))
+        return select(Login.id, Login.name).where(Login.active_staff())
     return None
 
 
@@ -244,8 +243,7 @@ def complete(incident_id: int):
 def detail(incident_id: int):
     incident = get_or_404(Incident, incident_id, current_user)
     events = [e for e in incident.events if current_user.is_staff or e.public]
-    staff = db.session.scalars(select(Login).where(Login.role.in_(("staff_admin", "staff_support")),
-                                                   Login.active.is_(True)).order_by(Login.name)).all() \
+    staff = db.session.scalars(select(Login).where(Login.active_staff()).order_by(Login.name)).all() \
         if current_user.is_staff else []
     return render("incidents/detail.html", incident=incident, events=events, sla=status_of(incident),
                   now=clock.now(), staff=staff, states=state_choices(), priorities=priority_choices(),

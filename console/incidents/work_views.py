@@ -75,7 +75,7 @@ def change_priority(incident_id: int):
 @requires("manage", "incident_work")
 def assign(incident_id: int):
     form = AssignForm()
-    staff = db.session.scalars(select(Login).where(Login.role.in_(("staff_admin", "staff_support")))).all()
+    staff = db.session.scalars(select(Login).where(Login.active_staff())).all()
     form.assignee_id.choices = [(0, "–")] + [(s.id, s.name) for s in staff]
     chosen = lambda: next((s for s in staff if s.id == form.assignee_id.data), None)  # noqa: E731
     return _act(incident_id, form, lambda i: services.assign(i, chosen(), current_user), _("Assignment saved."))

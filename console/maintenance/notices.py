@@ -104,8 +104,7 @@ def tell_staff_missed(window: MaintenanceWindow) -> None:
     """An announcement that could not go out in time: staff must decide (reschedule or cancel)."""
     from console.mail.outbox import queue_mail
 
-    staff = db.session.scalars(select(Login).where(Login.role.in_([Role.STAFF_ADMIN, Role.STAFF_SUPPORT]),
-                                                   Login.active.is_(True)))
+    staff = db.session.scalars(select(Login).where(Login.active_staff()))
     for login in staff:
         queue_mail(key=f"maintenance:{window.uid}:missed:{window.sequence}:{login.email}", to=login.email,
                    template="maintenance/missed", language=login.language,

@@ -163,6 +163,21 @@ def test_breached_filter(make_customer, make_login, signed_in, freeze):
     assert "überfällig" in html and "Frisch" not in html
 
 
+def test_only_active_staff_can_be_assigned(make_customer, make_login, signed_in):
+    from tests.incidents.factories import make_incident
+    incident = make_incident(make_customer())
+    colleague = make_login(Role.STAFF_SUPPORT, email="kollegin@stimme.example")
+    gone = make_login(Role.STAFF_SUPPORT, email="ehemalig@stimme.example")
+    gone.active = False
+    staff = signed_in(make_login(Role.STAFF_ADMIN, language="en"))
+    staff.post(f"/incidents/{incident.id}/assign", {"assignee_id": gone.id})
+    assert incident.assignee_id is None   # a deactivated login is no choice
+    staff.post(f"/incidents/{incident.id}/assign", {"assignee_id": colleague.id})
+    assert incident.assignee_id == colleague.id
+    menu = staff.get("/incidents/filter-options?menu=assignee_id").get_data(as_text=True)
+    assert colleague.name in menu and f"assignee_id={gone.id}" not in menu
+
+
 def test_merge_time_report_and_notes(make_customer, make_login, signed_in):
     from tests.incidents.factories import make_incident
     customer = make_customer(name="Zeit GmbH")
