@@ -47,7 +47,7 @@ def create_staff(email: str, name: str, role: str, password: str):
         try:
             login = save_login(bootstrap, None, email=email, name=name, role=Role(role), password=password)
         except RuleViolation as exc:
-            raise click.ClickException("; ".join(str(m) for m in exc.errors.values())) from None
+            raise click.ClickException(exc.text("; ")) from None
         db.session.commit()
     click.echo(f"created {login.email} ({login.role.value})")
 

@@ -8,3 +8,7 @@ class RuleViolation(Exception):
     def __init__(self, errors: dict[str, object] | None = None, /, **fields: object):
         self.errors = {**(errors or {}), **fields}
         super().__init__("; ".join(f"{k or 'form'}: {v}" for k, v in self.errors.items()))
+
+    def text(self, separator: str = " ") -> str:
+        """Every message as one text, for a flash message, a CLI error or a run report."""
+        return separator.join(str(message) for message in self.errors.values())

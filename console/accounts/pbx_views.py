@@ -61,7 +61,7 @@ def delete_site(site_id: int):
     try:
         services.delete_site(site)
     except RuleViolation as exc:
-        flash(" ".join(str(m) for m in exc.errors.values()), "error")
+        flash(exc.text(), "error")
     else:
         db.session.commit()
         flash(_("Site deleted."), "success")
@@ -104,7 +104,7 @@ def delete_trunk(trunk_id: int):
     try:
         services.delete_trunk(trunk)
     except RuleViolation as exc:
-        flash(" ".join(str(m) for m in exc.errors.values()), "error")
+        flash(exc.text(), "error")
     else:
         db.session.commit()
         flash(_("Trunk deleted."), "success")

@@ -255,7 +255,7 @@ class _Runner:
             books.save_entry(self.directory, self.book, contact, allow_read_only=True, outcome=outcome)
         except RuleViolation as exc:
             self.run.skipped += 1
-            self.reasons.append(f"{label}: " + "; ".join(str(m) for m in exc.errors.values()))
+            self.reasons.append(f"{label}: " + exc.text("; "))
             return
         if outcome["status"] == "created":
             self.run.created += 1
@@ -402,7 +402,7 @@ def run_sync(run: SyncRun, directory: Directory, *, retry_policy=None, commit=No
     except UnauthorizedError:
         run.status, run.error = "failed", "Exchange refused the user name or password"
     except RuleViolation as exc:
-        run.status, run.error = "failed", "; ".join(str(m) for m in exc.errors.values())
+        run.status, run.error = "failed", exc.text("; ")
     except (EWSError, TransportError, OSError) as exc:
         log.warning("exchange sync %s failed: %s", run.id, type(exc).__name__)
         run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"[:1000]

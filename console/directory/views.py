@@ -123,7 +123,7 @@ def delete_entry(pbx_id: int, book_kind: str, entry_id: str):
     try:
         books.delete_entry(directory, book, entry)
     except RuleViolation as exc:
-        flash(" ".join(str(m) for m in exc.errors.values()), "error")
+        flash(exc.text(), "error")
     else:
         flash(_("%(name)s deleted.", name=entry.name), "success")
     return redirect(book_url(book), 303)

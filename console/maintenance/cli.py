@@ -19,7 +19,7 @@ def maintenance_cli():
 
 
 def _fail(exc: RuleViolation):
-    raise click.ClickException("; ".join(str(m) for m in exc.errors.values()))
+    raise click.ClickException(exc.text("; "))
 
 
 @maintenance_cli.command("list")

@@ -152,7 +152,7 @@ def _act(window_id: int, action) -> object:
         action(window)
     except RuleViolation as exc:
         db.session.rollback()
-        flash(" ".join(str(m) for m in exc.errors.values()), "error")
+        flash(exc.text(), "error")
     else:
         db.session.commit()
         flash(_("Done. Everyone affected is being notified."), "success")

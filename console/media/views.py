@@ -145,7 +145,7 @@ def activate(version_id: int):
     try:
         services.activate(version)
     except RuleViolation as exc:
-        flash(" ".join(str(m) for m in exc.errors.values()), "error")
+        flash(exc.text(), "error")
     else:
         db.session.commit()
         flash(_("Version %(n)d of %(name)s is now played by the PBX.", n=version.number, name=version.item.name),
