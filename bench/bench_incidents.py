@@ -98,7 +98,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def capture(app, client, path: str, headers: dict) -> list[tuple[str, object]]:
-    """The SQL statements one request runs (besides the session's own login lookup, which is included)."""
+    """The SQL statements one request runs, the login lookup included."""
     statements: list[tuple[str, object]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
