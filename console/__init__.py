@@ -97,8 +97,9 @@ def _register_request_hooks(app: Flask) -> None:
             "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
         response.vary.add("HX-Request")
         if request.endpoint != "static":
-            log.info("%s %s %s", request.method, request.path, response.status_code,
-                     extra={"path": request.path, "status": response.status_code,
+            path = logs.redact(request.path)   # a feed's or a PBX's secret stays out of the log
+            log.info("%s %s %s", request.method, path, response.status_code,
+                     extra={"path": path, "status": response.status_code,
                             "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)})
         return response
 

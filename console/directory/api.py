@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
-from console import clock
 from console.accounts.models import PhoneUser
+from console.auth import tokens
 from console.directory.books import lookup_name
 from console.directory.connection import DirectoryUnavailable, get_directory
 from console.directory.models import DirectoryToken
@@ -17,11 +17,7 @@ csrf.exempt(api)
 
 
 def _token() -> DirectoryToken | None:
-    header = request.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
-        return None
-    return db.session.scalar(select(DirectoryToken).where(
-        DirectoryToken.token_hash == DirectoryToken.hash(header[7:].strip()), DirectoryToken.revoked_at.is_(None)))
+    return tokens.find(DirectoryToken, tokens.bearer_value())   # records the use, at most once a minute
 
 
 @api.get("/lookup")
@@ -45,8 +41,5 @@ def lookup():
         name = lookup_name(get_directory(), pbx, e164, user)
     except DirectoryUnavailable:
         return jsonify(error="directory unavailable"), 503
-    now = clock.now()
-    if token.last_used_at is None or (now - token.last_used_at).days >= 1:  # daily: lookups must stay cheap
-        token.last_used_at = now
-        db.session.commit()
+    db.session.commit()   # the token's last use, if tokens.find wrote it
     return jsonify(number=e164, name=name), 200 if name else 404

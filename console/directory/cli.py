@@ -62,10 +62,11 @@ def ldap_url(pbx_name: str):
 def issue_token(pbx_name: str, name: str):
     """Issue a bearer token for GET /api/v1/directory/lookup (printed once)."""
     from console.audit.recorder import acting_as
+    from console.auth import tokens
     from console.directory.models import DirectoryToken
 
     with acting_as(None, "cli"):
-        _, token = DirectoryToken.issue(_pbx(pbx_name), name)
+        _, token = tokens.issue(DirectoryToken, "dir_", pbx=_pbx(pbx_name), name=name)
         db.session.commit()
     click.echo(token)
 

@@ -4,8 +4,6 @@ The entries themselves live in LDAP (console.directory.books).
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false, select
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from console import clock
 from console.accounts.models import Customer, Pbx
 from console.audit.recorder import Audited
+from console.auth.tokens import BearerToken
 from console.extensions import db
 
 __all__ = ["DirectoryToken", "DirectoryImport", "ExchangeAccount", "ExchangeFolderState", "SyncRun"]
@@ -23,31 +22,17 @@ def _by_pbx(column):
     return staticmethod(lambda login, customers: column.in_(select(Pbx.id).where(Pbx.customer_id.in_(customers))))
 
 
-class DirectoryToken(Audited, db.Model):
-    """A bearer token a PBX (or a voicemail server) uses for GET /api/v1/directory/lookup. Only the hash is kept."""
+class DirectoryToken(BearerToken, Audited, db.Model):
+    """A bearer token a PBX (or a voicemail server) uses for GET /api/v1/directory/lookup. Only the hash is kept
+    (console.auth.tokens)."""
     __tablename__ = "directory_token"
     id: Mapped[int] = mapped_column(primary_key=True)
     pbx_id: Mapped[int] = mapped_column(ForeignKey("pbx.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    revoked_at: Mapped[datetime | None] = mapped_column()
-    last_used_at: Mapped[datetime | None] = mapped_column()
 
     pbx: Mapped[Pbx] = relationship()
 
     __tenant_scope__ = _by_pbx(pbx_id)
-
-    @staticmethod
-    def hash(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    @classmethod
-    def issue(cls, pbx: Pbx, name: str) -> tuple["DirectoryToken", str]:
-        token = "dir_" + secrets.token_urlsafe(32)
-        row = cls(pbx=pbx, name=name, token_hash=cls.hash(token))
-        db.session.add(row)
-        return row, token
 
 
 class DirectoryImport(db.Model):

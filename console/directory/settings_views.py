@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from console import clock
 from console.accounts.models import Pbx
+from console.auth import tokens
 from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404
 from console.directory.connection import get_directory
@@ -50,7 +50,7 @@ def issue_token(pbx_id: int):
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(pbx)
-    _, token = DirectoryToken.issue(pbx, form.name.data)
+    _, token = tokens.issue(DirectoryToken, "dir_", pbx=pbx, name=form.name.data)
     db.session.commit()
     return _page(pbx, new_token=token)
 
@@ -62,7 +62,7 @@ def revoke_token(lookup_token_id: int):
     token = db.session.scalar(scoped(DirectoryToken, current_user).where(DirectoryToken.id == lookup_token_id))
     if token is None:
         abort(404)
-    token.revoked_at = token.revoked_at or clock.now()
+    tokens.revoke(token)
     db.session.commit()
     flash(_("Token revoked."), "success")
     return redirect(url_for(".settings", pbx_id=token.pbx_id), 303)

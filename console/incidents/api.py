@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from console.audit.recorder import set_actor
+from console.auth import tokens
 from console.extensions import csrf, db
 from console.incidents import services
-from console.incidents.models import Channel, Incident
+from console.incidents.models import ApiToken, Channel, Incident
 from console.incidents.openapi import spec
 from console.incidents.qualification import FIELD_LABELS, ForeignCustomer, check_report, network_findings
 from console.incidents.sla import status_of
@@ -31,16 +32,8 @@ def _http_error(exc: HTTPException):
     return _error(exc.code or 500, exc.description or exc.name)
 
 
-def _token():
-    header = request.headers.get("Authorization", "")
-    scheme, _sep, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return services.token_owner(value.strip())
-
-
 def _require_token():
-    token = _token()
+    token = tokens.find(ApiToken, tokens.bearer_value())
     if token is None:
         abort(401, description=_("A valid bearer token is required (Authorization: Bearer …)."))
     # The audit log names the token (the request hooks reset the actor at teardown).

@@ -19,6 +19,7 @@ from console import clock
 from console.accounts.models import Customer, Pbx, Reseller, Site
 from console.audit.recorder import Audited
 from console.auth.models import Login, Role
+from console.auth.tokens import BearerToken
 from console.extensions import db
 
 __all__ = ["Incident", "IncidentEvent", "TimeEntry", "IncidentAttachment", "SlaTarget", "Outage", "ApiToken",
@@ -259,19 +260,15 @@ class Outage(Audited, db.Model):
         return f"Outage {self.start:%Y-%m-%d %H:%M}"
 
 
-class ApiToken(Audited, db.Model):
-    """A bearer token for one reseller's API access; only its SHA-256 is stored."""
+class ApiToken(BearerToken, Audited, db.Model):
+    """A bearer token for one reseller's API access; only its SHA-256 is stored (console.auth.tokens)."""
     __tablename__ = "incident_api_token"
     __tenant_scope__ = staticmethod(lambda login, customers: ApiToken.reseller_id == login.reseller_id
                                     if login.role is Role.RESELLER else false())
     id: Mapped[int] = mapped_column(primary_key=True)
     reseller_id: Mapped[int] = mapped_column(ForeignKey("reseller.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))  # shown to staff to tell tokens apart
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    last_used_at: Mapped[datetime | None] = mapped_column()
-    revoked_at: Mapped[datetime | None] = mapped_column()
 
     reseller: Mapped[Reseller] = relationship()
 

@@ -1,15 +1,14 @@
 """Work on fault reports. Services validate, change rows, queue mail and flush — never commit."""
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from console import clock
 from console.accounts.models import Pbx, Reseller
+from console.auth import tokens
 from console.auth.models import Login
 from console.errors import RuleViolation
 from console.extensions import db
@@ -198,33 +197,15 @@ def add_attachment(incident: Incident, filename: str, content_type: str, data: b
 
 # --- API tokens ---------------------------------------------------------------------------------------------
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_token(reseller: Reseller, name: str) -> tuple[ApiToken, str]:
-    """A new token; the plain value is returned once and never stored."""
+    """A new token; the plain value is returned once and never stored (console.auth.tokens)."""
     if not name.strip():
         raise RuleViolation(name=_l("Give the token a name, e.g. the system that uses it."))
-    plain = "stk_" + secrets.token_urlsafe(32)
-    token = ApiToken(reseller=reseller, name=name.strip()[:100], token_hash=hash_token(plain), prefix=plain[:12])
-    db.session.add(token)
-    db.session.flush()
-    return token, plain
+    return tokens.issue(ApiToken, "stk_", reseller=reseller, name=name.strip()[:100])
 
 
 def revoke_token(token: ApiToken) -> None:
-    token.revoked_at = token.revoked_at or clock.now()
-    db.session.flush()
-
-
-def token_owner(plain: str) -> ApiToken | None:
-    """The live token for a bearer value; records use at most once an hour (each use would be an audit row)."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain),
-                                                     ApiToken.revoked_at.is_(None)))
-    if token is not None and (token.last_used_at is None or clock.now() - token.last_used_at > timedelta(hours=1)):
-        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=clock.now()))
-    return token
+    tokens.revoke(token)
 
 
 # --- outages (§7.6) -----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Subscribable feeds per reseller, behind a secret token in the URL: iCalendar and Atom."""
+"""Subscribable feeds per reseller, behind a secret in the URL (console.auth.tokens): iCalendar and Atom."""
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from console import clock
 from console.accounts.models import Customer, Pbx
+from console.auth import tokens
 from console.berlin_time import describe
 from console.extensions import db
 from console.maintenance.models import FeedToken, MaintenanceWindow, WindowState, affects_pbx_clause
@@ -19,8 +20,8 @@ FEED_STATES = [WindowState.ANNOUNCED, WindowState.RUNNING, WindowState.COMPLETED
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def _windows_for(token: str) -> tuple[FeedToken, list[MaintenanceWindow]]:
-    feed = db.session.scalar(select(FeedToken).where(FeedToken.token == token))
+def _windows_for(secret: str) -> tuple[FeedToken, list[MaintenanceWindow]]:
+    feed = tokens.find_by_url_secret(FeedToken, secret)
     if feed is None:
         abort(404)
     pbxs = select(Pbx.id).join(Customer, Customer.id == Pbx.customer_id).where(Customer.reseller_id == feed.reseller_id)

@@ -12,6 +12,7 @@ from console.db import enum_column
 from console import clock
 from console.accounts.models import Pbx, Reseller
 from console.audit.recorder import Audited
+from console.auth.tokens import UrlSecret
 from console.extensions import db
 
 
@@ -87,12 +88,13 @@ class MaintenanceWindow(Audited, db.Model):
         return f"{self.title_de} ({self.starts_at:%Y-%m-%d %H:%M} UTC)"
 
 
-class FeedToken(db.Model):
-    """The secret in a reseller's subscribable ICS and Atom feed URLs."""
+class FeedToken(UrlSecret, db.Model):
+    """The secret in a reseller's subscribable ICS and Atom feed URLs: only its selector is stored, the secret
+    is derived from it (console.auth.tokens)."""
     __tablename__ = "maintenance_feed_token"
+    SECRET_PURPOSE = "maintenance-feed"
     id: Mapped[int] = mapped_column(primary_key=True)
     reseller_id: Mapped[int] = mapped_column(ForeignKey("reseller.id", ondelete="CASCADE"), unique=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     reseller: Mapped[Reseller] = relationship()

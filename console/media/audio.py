@@ -141,15 +141,16 @@ def _inspect(data: bytes, *, max_bytes: int, max_seconds: float) -> tuple[AudioI
     if size > max_bytes:
         raise rejections.too_large(size, max_bytes)
     probe = containers.probe(data)
-    # The headers already tell the length: refuse an over-long file before decoding it. The tolerance covers
-    # MP3 encoder delay and padding, which the decoder trims.
-    if probe.expected_seconds is not None and probe.expected_seconds - 0.5 > max_seconds:
-        raise rejections.too_long(probe.expected_seconds, max_seconds)
+    # The headers already tell the length (and the most any decoder can get out of the content): refuse an
+    # over-long file before decoding it. The tolerance covers MP3 encoder delay and padding, which the decoder
+    # trims.
+    if probe.max_seconds - 0.5 > max_seconds:
+        raise rejections.too_long(probe.max_seconds, max_seconds)
     pcm = _decode(data, probe)
     duration = len(pcm) / OUTPUT_RATE
     if duration == 0:
         raise rejections.empty(has_header=True)
-    if probe.expected_seconds is not None and duration < 0.9 * probe.expected_seconds - 0.1:
+    if duration < 0.9 * probe.expected_seconds - 0.1:
         decoded, promised = rejections.mmss(duration), rejections.mmss(probe.expected_seconds)
         raise rejections.truncated(
             probe.format,
@@ -172,21 +173,33 @@ def _inspect(data: bytes, *, max_bytes: int, max_seconds: float) -> tuple[AudioI
 
 def _decode(data: bytes, probe: containers.Probe) -> np.ndarray:
     """8 kHz mono int16 samples. miniaudio decodes with the decoder the content called for and resamples to
-    16 kHz; a half-band low-pass here halves that to 8 kHz (an 8 kHz source is decoded at 8 kHz directly)."""
+    16 kHz; a half-band low-pass here halves that to 8 kHz (an 8 kHz source is decoded at 8 kHz directly).
+
+    The decoder gets a buffer sized from the headers (:attr:`Probe.max_frames`) and nothing more: content that
+    would decode to more than its headers allow is refused, so no upload can make a decode allocate beyond what
+    its checked length implies."""
     # Via 16 kHz rather than straight to 8 kHz: miniaudio's linear resampler leaves what lies just above 4 kHz in
     # the signal, to fold back into the telephone band. 32 or 64 kHz would be worse: its images of 12-20 kHz
     # content then land in the band less damped (measured; see the module docstring).
     rate = OUTPUT_RATE if probe.sample_rate == OUTPUT_RATE else 16000
+    # The resampler may add a few frames at the end; 1 % and a little more is plenty.
+    bound = int(probe.max_frames * rate / probe.sample_rate * 1.01) + 4096
     try:
-        pcm = _miniaudio_decode(data, probe.format, rate)
+        pcm = _miniaudio_decode(data, probe.format, rate, bound)
     except miniaudio.DecodeError:
         if probe.format == "mp3":
             raise rejections.unreadable() from None
         raise rejections.unreadable_wav("der Inhalt lässt sich nicht dekodieren",
                                         "its content cannot be decoded") from None
+    except _BeyondBound:
+        raise rejections.damaged(
+            probe.format, "der Inhalt ergibt mehr Audio, als der Dateikopf angibt",
+            "its content decodes to more audio than its headers announce",
+            announced_seconds=probe.max_seconds) from None
     if rate == OUTPUT_RATE:
         return pcm
     x = _halve_rate(pcm.astype(np.float32), _HALFBAND)
+    del pcm
     np.rint(x, out=x)
     np.clip(x, -32768, 32767, out=x)
     return x.astype(np.int16)
@@ -225,33 +238,42 @@ def _halve_rate(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     return y
 
 
-def _miniaudio_decode(data: bytes, fmt: str, rate: int = OUTPUT_RATE) -> np.ndarray:
-    """``miniaudio.decode(data, nchannels=1, sample_rate=rate, output_format=SIGNED16)``, told the container.
+class _BeyondBound(Exception):
+    """The decoder had more to give than the buffer the headers allowed for."""
 
-    Naming the decoder keeps miniaudio from trying its others (dr_mp3 would find "frames" in almost anything)
-    and saves one copy of the result. Falls back to ``miniaudio.decode`` if the binding lacks the field.
-    """
+
+_CHUNK_FRAMES = 1 << 16
+
+
+def _miniaudio_decode(data: bytes, fmt: str, rate: int, max_frames: int) -> np.ndarray:
+    """Mono SIGNED16 at ``rate`` from miniaudio's decoder for the named container (dr_mp3 / dr_wav: naming it
+    keeps miniaudio from trying its others, and dr_mp3 would find "frames" in almost anything), read in chunks
+    into one buffer of ``max_frames``; raises :class:`_BeyondBound` if the content holds more."""
     lib, ffi = miniaudio.lib, miniaudio.ffi
     config = lib.ma_decoder_config_init(miniaudio.SampleFormat.SIGNED16.value, 1, rate)
+    config.encodingFormat = lib.ma_encoding_format_mp3 if fmt == "mp3" else lib.ma_encoding_format_wav
+    config.ditherMode = miniaudio.DitherMode.NONE.value
+    decoder = ffi.new("ma_decoder *")
+    if lib.ma_decoder_init_memory(data, len(data), ffi.addressof(config), decoder) != lib.MA_SUCCESS:
+        raise miniaudio.DecodeError("failed to initialise the decoder")
     try:
-        config.encodingFormat = lib.ma_encoding_format_mp3 if fmt == "mp3" else lib.ma_encoding_format_wav
-        config.ditherMode = miniaudio.DitherMode.NONE.value
-    except AttributeError:  # pragma: no cover - older / different binding
-        decoded = miniaudio.decode(data, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
-                                   sample_rate=rate)
-        return np.frombuffer(decoded.samples, dtype=np.int16)
-    with ffi.new("ma_uint64 *") as frames, ffi.new("void **") as memory:
-        result = lib.ma_decode_memory(data, len(data), ffi.addressof(config), frames, memory)
-        if result != lib.MA_SUCCESS:
-            raise miniaudio.DecodeError("failed to decode data", result)
-        try:
-            count = int(frames[0])
-            if count == 0:
-                return np.zeros(0, dtype=np.int16)
-            return np.frombuffer(ffi.buffer(memory[0], count * 2), dtype=np.int16).copy()
-        finally:
-            if memory[0] != ffi.NULL:
-                lib.ma_free(memory[0], ffi.NULL)
+        out = np.empty(max_frames + 1, dtype=np.int16)   # one more: to notice content beyond the bound
+        base = ffi.cast("int16_t *", ffi.from_buffer(out))
+        done = 0
+        with ffi.new("ma_uint64 *") as got:
+            while done <= max_frames:
+                want = min(_CHUNK_FRAMES, max_frames + 1 - done)
+                result = lib.ma_decoder_read_pcm_frames(decoder, base + done, want, got)
+                done += int(got[0])
+                if result == lib.MA_AT_END or int(got[0]) == 0:
+                    break
+                if result != lib.MA_SUCCESS:
+                    raise miniaudio.DecodeError("failed to decode data", result)
+        if done > max_frames:
+            raise _BeyondBound()
+        return out[:done]
+    finally:
+        lib.ma_decoder_uninit(decoder)
 
 
 # --------------------------------------------------------------------------------------------------------------

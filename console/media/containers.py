@@ -9,13 +9,22 @@ What is accepted
     ``unsupported``; content that is no audio file at all (a text file renamed to ``.mp3``) is ``unreadable``.
 
 How a damaged file is recognised
-    *MP3*: the frame headers are walked; a last frame that ends beyond the end of the data, a Xing/Info or VBRI
+    *MP3*: the frame headers are walked (console.media.mp3); a last frame that ends beyond the end of the data, a Xing/Info or VBRI
     header that announces more frames than present, an ID3v2 tag longer than the file, or a decode that yields much
     less audio than the frame headers promise, means ``truncated``. (An MP3 cut exactly on a frame boundary and
     without a Xing header is a valid, shorter MP3 and cannot be told apart.)
     *WAV*: the RIFF chunk list is walked; a RIFF size or a chunk size (notably ``data``) that claims more bytes than
     the file holds, or a ``data`` chunk reaching past the declared RIFF end, means ``truncated``. Bytes after the
     declared RIFF end (some taggers append an ID3 tag there) are ignored.
+
+How a lying header is refused (before any decoding)
+    The headers decide how long the audio is and so what a decode may allocate: a header that does not add up is
+    refused, not decoded. A sample rate outside 8-192 kHz or more than 8 channels is ``unsupported``; 0 channels,
+    bits per sample the codec cannot have, a ``block_align`` other than channels × bytes per sample (PCM, float,
+    A-law, µ-law), an ADPCM block size the codec cannot have, or a ``fact`` chunk announcing more samples than the
+    ``data`` chunk holds is ``unreadable``; MP3 frames that change rate or layer midway are ``unreadable`` too.
+    :attr:`Probe.max_frames` is the most audio the content can hold; the decoder gets a buffer of that size and
+    content beyond it is refused (console.media.audio).
 
 Not recognised
     Free-format MP3 (no bitrate in the frame headers) is refused as ``unreadable``.
@@ -25,7 +34,14 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from console.media import rejections
+from console.media import mp3, rejections
+
+
+#: What an upload's headers may declare: anything else is refused before decoding (a 5 Hz header would make a
+#: few kilobytes decode into hours at 16 kHz; 65,535 channels into a channel mixer of that size).
+MIN_SAMPLE_RATE = 8000
+MAX_SAMPLE_RATE = 192000
+MAX_CHANNELS = 8
 
 
 @dataclass
@@ -34,8 +50,13 @@ class Probe:
     format: str
     sample_rate: int
     channels: int
-    expected_seconds: float | None   # what the headers promise, None when unknown (ADPCM WAV)
-    format_tag: int = 0              # WAV only
+    expected_seconds: float   # what the headers promise (for ADPCM WAV the fact chunk, if there is one)
+    max_frames: int           # the most source frames a decoder can get out of the content: bounds its output
+    format_tag: int = 0       # WAV only
+
+    @property
+    def max_seconds(self) -> float:
+        return self.max_frames / self.sample_rate
 
 
 def probe(data: bytes) -> Probe:
@@ -108,6 +129,7 @@ def _probe_wav(data: bytes) -> Probe:
     pos = 12
     fmt = None
     data_size = None
+    fact = None
     while pos + 8 <= limit:
         cid = data[pos:pos + 4]
         csize = struct.unpack_from("<I", data, pos + 4)[0]
@@ -127,15 +149,17 @@ def _probe_wav(data: bytes) -> Probe:
                 raise rejections.truncated("wav", what_de, what_en, chunk=name, declared=csize, actual=n - body)
             raise rejections.truncated("wav", what_de + " (die RIFF-Längenangabe ist falsch)",
                              what_en + " (the RIFF length is wrong)", chunk=name, declared=csize)
-        if cid == b"fmt ":
+        if cid == b"fmt " and fmt is None:
             if csize < 16:
                 raise rejections.unreadable_wav("der fmt-Block ist zu kurz", "the fmt chunk is too short")
             tag, channels, rate, _byte_rate, block_align, bits = struct.unpack_from("<HHIIHH", data, body)
             if tag == 0xFFFE and csize >= 40:
                 tag = struct.unpack_from("<H", data, body + 24)[0]
             fmt = (tag, channels, rate, block_align, bits)
-        elif cid == b"data":
+        elif cid == b"data" and data_size is None:   # the decoder plays the first one
             data_size = csize
+        elif cid == b"fact" and csize >= 4 and fact is None:
+            fact = struct.unpack_from("<I", data, body)[0]
         pos = end + (csize & 1)
     if fmt is None or data_size is None:
         missing = "fmt" if fmt is None else "data"
@@ -150,198 +174,76 @@ def _probe_wav(data: bytes) -> Probe:
         codec = _WAV_CODEC_NAMES.get(tag, f"0x{tag:04X}")
         raise rejections.unsupported(f"WAV ({codec})", wav_codec=tag)
     if channels < 1 or rate < 1 or block_align < 1:
-        raise rejections.unreadable_wav("der fmt-Block ist ungültig", "the fmt chunk is invalid")
+        raise rejections.unreadable_wav("der fmt-Block ist ungültig", "the fmt chunk is invalid",
+                                        channels=channels, sample_rate=rate, block_align=block_align)
+    if channels > MAX_CHANNELS:
+        raise rejections.channels(channels, MAX_CHANNELS)
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise rejections.sample_rate(rate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE)
     if data_size == 0:
         raise rejections.empty(has_header=True)
+    max_frames, expected_frames = _wav_frames(tag, channels, block_align, bits, data_size, fact)
+    return Probe("wav", rate, channels, expected_frames / rate, max_frames, format_tag=tag)
+
+
+#: Bits per sample each WAV codec may declare.
+_WAV_BITS = {1: range(8, 33), 3: (32, 64), 6: (8,), 7: (8,), 2: (4,), 0x11: (4,)}
+
+
+def _wav_frames(tag: int, channels: int, block_align: int, bits: int, data_size: int,
+                fact: int | None) -> tuple[int, int]:
+    """(the most frames the data chunk can hold, the frames the headers promise), after checking that the fmt
+    chunk agrees with itself: a false ``block_align`` would make the length judged here differ from what the
+    decoder produces."""
+    codec = _WAV_CODECS[tag]
+    if bits not in _WAV_BITS[tag]:
+        raise rejections.unreadable_wav(
+            f"der fmt-Block gibt {bits} Bit je Abtastwert an, was für {codec} nicht möglich ist",
+            f"the fmt chunk gives {bits} bits per sample, which {codec} cannot have",
+            bits_per_sample=bits, codec=codec)
     if tag in (1, 3, 6, 7):
-        expected = data_size // block_align / rate
-    else:   # ADPCM: samples per block depend on the codec; leave the check to the decoder
-        expected = None
-    return Probe("wav", rate, channels, expected, format_tag=tag)
+        frame_bytes = channels * ((bits + 7) // 8)
+        if block_align != frame_bytes:
+            raise rejections.unreadable_wav(
+                f"der fmt-Block gibt {rejections.int_de(block_align)} Bytes je Abtastzeitpunkt an (block_align), "
+                f"bei {channels} × {bits} Bit sind es aber {frame_bytes}",
+                f"the fmt chunk gives {block_align:,} bytes per sample frame (block_align), but {channels} × "
+                f"{bits} bits take {frame_bytes}",
+                block_align=block_align, expected_block_align=frame_bytes)
+        frames = data_size // block_align
+        return frames, frames
+    # ADPCM: a block is a header per channel (IMA 4 bytes, MS 7) and then 4-bit samples.
+    header = (4 if tag == 0x11 else 7) * channels
+    if block_align <= header or (tag == 0x11 and (block_align - header) % (4 * channels)):
+        raise rejections.unreadable_wav(
+            f"der fmt-Block gibt eine Blockgröße von {rejections.int_de(block_align)} Bytes an, die für {codec} "
+            f"mit {channels} Kanälen nicht möglich ist",
+            f"the fmt chunk gives a block size of {block_align:,} bytes, which {codec} with {channels} "
+            f"channels cannot have",
+            block_align=block_align, codec=codec)
+
+    def samples(block_bytes: int) -> int:
+        if block_bytes <= header:
+            return 0
+        return (block_bytes - header) * 2 // channels + (1 if tag == 0x11 else 2)
+
+    full, rest = divmod(data_size, block_align)
+    frames = full * samples(block_align) + samples(rest)
+    if fact is not None and fact > frames:
+        raise rejections.unreadable_wav(
+            f"der fact-Block kündigt {rejections.int_de(fact)} Abtastwerte an, der data-Block fasst aber "
+            f"höchstens {rejections.int_de(frames)}",
+            f"the fact chunk announces {fact:,} samples but the data chunk holds at most {frames:,}",
+            announced=fact, possible=frames)
+    return frames, (fact if fact is not None else frames)
 
 
-# ---- MP3
-
-_MPEG_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}   # by version bits
-_BITRATES = {   # kbit/s by (MPEG-1?, layer)
-    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
-    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
-    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
-    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-}
-_SYNC_SEARCH = 64 * 1024   # leading junk tolerated before the first frame
-
-
-@dataclass(frozen=True)
-class _Frame:
-    version: int     # 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
-    layer: int       # 1, 2, 3
-    rate: int
-    channels: int
-    length: int      # bytes, 0 for free format
-    samples: int
-
-
-def _frame_at(data: bytes, pos: int) -> _Frame | None:
-    if pos + 4 > len(data) or data[pos] != 0xFF:
-        return None
-    b1, b2, b3 = data[pos + 1], data[pos + 2], data[pos + 3]
-    if b1 & 0xE0 != 0xE0:
-        return None
-    version = (b1 >> 3) & 3
-    layer = 4 - ((b1 >> 1) & 3)
-    br_index = b2 >> 4
-    sr_index = (b2 >> 2) & 3
-    if version == 1 or layer == 4 or br_index == 15 or sr_index == 3 or (b3 & 3) == 2:
-        return None
-    mpeg1 = version == 3
-    rate = _MPEG_RATES[version][sr_index]
-    bitrate = _BITRATES[(mpeg1, layer)][br_index] * 1000
-    padding = (b2 >> 1) & 1
-    channels = 1 if (b3 >> 6) == 3 else 2
-    if bitrate == 0:   # free format: the length is not in the header
-        return _Frame(version, layer, rate, channels, 0, 1152 if layer == 2 or mpeg1 else 384 if layer == 1 else 576)
-    if layer == 1:
-        samples = 384
-        length = (12 * bitrate // rate + padding) * 4
-    elif layer == 2 or mpeg1:
-        samples = 1152
-        length = 144 * bitrate // rate + padding
-    else:
-        samples = 576
-        length = 72 * bitrate // rate + padding
-    return _Frame(version, layer, rate, channels, length, samples)
-
-
-def _chain_at(data: bytes, pos: int, frames: int = 3) -> _Frame | None:
-    """The frame at ``pos`` if ``frames - 1`` matching frames follow it, or the data ends exactly after one, or
-    after at least two matching frames a frame runs past the end (a cut file, reported as truncated later).
-    Free-format frames (bitrate index 0) have no length and do not qualify."""
-    first = _frame_at(data, pos)
-    if first is None or first.length == 0:
-        return None
-    n = len(data)
-    p = pos
-    f = first
-    for i in range(1, frames):
-        p += f.length
-        if p == n or (p > n and i > 1):
-            return first
-        if p > n:
-            return None
-        f = _frame_at(data, p)
-        if f is None or f.length == 0 or (f.version, f.layer, f.rate) != (first.version, first.layer, first.rate):
-            return None
-    return first
-
-
-def _skip_id3v2(data: bytes, pos: int) -> int:
-    while data[pos:pos + 3] == b"ID3":
-        if pos + 10 > len(data):
-            raise rejections.truncated("mp3", "die Datei endet im ID3-Tag", "the file ends inside its ID3 tag")
-        version, flags = data[pos + 3], data[pos + 5]
-        s = data[pos + 6:pos + 10]
-        if version not in (2, 3, 4) or data[pos + 4] == 0xFF or flags & 0x0F or any(b & 0x80 for b in s):
-            return pos   # not a valid ID3v2 header: let the frame search decide
-        size = (s[0] << 21) | (s[1] << 14) | (s[2] << 7) | s[3]
-        end = pos + 10 + size + (10 if flags & 0x10 else 0)
-        if end > len(data):
-            raise rejections.truncated("mp3", "die Datei endet im ID3-Tag (Titelinformationen)",
-                             "the file ends inside its ID3 tag (title information)",
-                             declared=end, actual=len(data))
-        pos = end
-    return pos
-
+# ---- MP3 (the frame walk is in console.media.mp3)
 
 def _probe_mp3(data: bytes) -> Probe:
-    n = len(data)
-    start = _skip_id3v2(data, 0)
+    start = mp3.skip_id3v2(data, 0)
     other = _other_format(data, start) if start else None
     if other:
         raise rejections.unsupported(other)
-    # First frame: at the start or after a little junk (zero padding after a tag, for example).
-    pos = start
-    first = None
-    limit = min(n, start + _SYNC_SEARCH)
-    while pos < limit:
-        pos = data.find(b"\xff", pos, limit)
-        if pos < 0:
-            break
-        first = _chain_at(data, pos)
-        if first is not None:
-            break
-        pos += 1
-    if first is None:
-        raise rejections.unreadable()
-    if first.layer != 3:
-        raise rejections.unsupported(f"MPEG Layer {'I' * first.layer} (MP{first.layer})")
-
-    announced = _xing_frames(data, pos, first)
-    frames = 0
-    samples = 0
-    while True:
-        f = _frame_at(data, pos)
-        if f is None or (f.version, f.layer, f.rate) != (first.version, first.layer, first.rate) \
-                or f.length == 0:
-            # Not a frame: trailing tags, or damage the decoder may resync over.
-            nxt = _resync(data, pos)
-            if nxt is None:
-                break
-            pos = nxt
-            continue
-        if pos + f.length > n:
-            missing = pos + f.length - n
-            raise rejections.truncated(
-                "mp3",
-                f"der letzte MP3-Frame bricht ab ({rejections.int_de(missing)} Bytes fehlen)",
-                f"the last MP3 frame is cut off ({missing:,} bytes missing)",
-                frames=frames, missing_bytes=missing)
-        frames += 1
-        samples += f.samples
-        pos += f.length
-    rest = data[pos:]
-    if rest and len(rest) < 4 and rest[0] == 0xFF:
-        raise rejections.truncated("mp3", "die Datei endet mitten in einem MP3-Frame-Kopf",
-                         "the file ends inside an MP3 frame header")
-    if announced is not None and frames < announced - 1:   # encoders differ on counting the header frame
-        raise rejections.truncated(
-            "mp3",
-            f"der Dateikopf kündigt {rejections.int_de(announced)} MP3-Frames an, "
-            f"vorhanden sind nur {rejections.int_de(frames - 1)}",
-            f"the header announces {announced:,} MP3 frames but only {frames - 1:,} are present",
-            frames=frames - 1, announced=announced)
-    return Probe("mp3", first.rate, first.channels, samples / first.rate)
-
-
-def _resync(data: bytes, pos: int) -> int | None:
-    """Next position after ``pos`` where a chain of frames starts, or None (only tags or junk follow)."""
-    n = len(data)
-    p = pos + 1
-    while True:
-        p = data.find(b"\xff", p)
-        if p < 0 or p + 4 > n:
-            return None
-        if _chain_at(data, p) is not None:
-            return p
-        p += 1
-
-
-def _xing_frames(data: bytes, pos: int, f: _Frame) -> int | None:
-    """Frame count from a Xing/Info or VBRI header in the first frame (counting the header frame itself)."""
-    if f.version == 3:
-        side = 17 if f.channels == 1 else 32
-    else:
-        side = 9 if f.channels == 1 else 17
-    x = pos + 4 + side
-    tag = data[x:x + 4]
-    if tag in (b"Xing", b"Info") and x + 12 <= len(data):
-        flags = struct.unpack_from(">I", data, x + 4)[0]
-        if flags & 1:
-            return struct.unpack_from(">I", data, x + 8)[0] + 1
-        return None
-    v = pos + 4 + 32
-    if data[v:v + 4] == b"VBRI" and v + 18 <= len(data):
-        return struct.unpack_from(">I", data, v + 14)[0] + 1
-    return None
+    rate, channels, samples = mp3.walk(data, start)
+    return Probe("mp3", rate, channels, samples / rate, samples)

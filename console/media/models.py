@@ -8,13 +8,14 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint, event, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from console.db import enum_column
 from console import clock
 from console.accounts.models import Pbx
 from console.audit.recorder import Audited
+from console.auth.tokens import UrlSecret
 from console.extensions import db
 
 __all__ = ["MediaItem", "MediaKind", "MediaTarget", "MediaVersion", "PbxMediaToken", "VersionState"]
@@ -128,11 +129,12 @@ class MediaVersion(Audited, db.Model):
         return f"{self.item.name if self.item else '?'} v{self.number}"
 
 
-class PbxMediaToken(Audited, db.Model):
-    """The secret in the URLs a PBX fetches its media from; a new one locks the old URLs out."""
+class PbxMediaToken(UrlSecret, Audited, db.Model):
+    """The secret in the URLs a PBX fetches its media from, one per PBX, made with the PBX. Only its selector is
+    stored; the secret is derived from it (console.auth.tokens). Renewing locks the old URLs out."""
     __tablename__ = "pbx_media_token"
+    SECRET_PURPOSE = "pbx-media"
     pbx_id: Mapped[int] = mapped_column(ForeignKey("pbx.id"), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(64), unique=True)   # "secret": the audit log redacts it
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     pbx: Mapped[Pbx] = relationship()
@@ -141,3 +143,12 @@ class PbxMediaToken(Audited, db.Model):
 
     def __str__(self) -> str:
         return f"media token of PBX {self.pbx_id}"
+
+
+@event.listens_for(Session, "before_flush")
+def _every_new_pbx_gets_its_media_address(session, _flush_context, _instances) -> None:
+    """A PBX has its one stable hold-music address from the start, however it is created (form, CLI, demo
+    data): the address is never made on a page view. PBXs from before this were given theirs by the migration."""
+    for obj in list(session.new):
+        if isinstance(obj, Pbx) and obj.id is None:
+            session.add(PbxMediaToken(pbx=obj, created_at=clock.now()))

@@ -88,11 +88,39 @@ def unreadable() -> AudioRejected:
         f"{_ACCEPTED_EN}; please save the music as MP3 or WAV in an audio program.")
 
 
-def unreadable_wav(why_de: str, why_en: str) -> AudioRejected:
+def damaged(fmt: str, why_de: str, why_en: str, **details) -> AudioRejected:
+    """Headers that contradict themselves or the file (judged before anything is decoded)."""
+    kind = fmt.upper()
     return AudioRejected(
         "unreadable",
-        f"Die WAV-Datei ist beschädigt: {why_de}. {_ACCEPTED_DE}; bitte die Datei neu exportieren.",
-        f"The WAV file is damaged: {why_en}. {_ACCEPTED_EN}; please export the file again.")
+        f"Die {kind}-Datei ist beschädigt: {why_de}. {_ACCEPTED_DE}; bitte die Datei neu exportieren.",
+        f"The {kind} file is damaged: {why_en}. {_ACCEPTED_EN}; please export the file again.",
+        **details)
+
+
+def unreadable_wav(why_de: str, why_en: str, **details) -> AudioRejected:
+    return damaged("wav", why_de, why_en, **details)
+
+
+def sample_rate(rate: int, lowest: int, highest: int) -> AudioRejected:
+    return AudioRejected(
+        "unsupported",
+        f"Die Datei gibt eine Abtastrate von {int_de(rate)} Hz an; erlaubt sind {int_de(lowest)} bis "
+        f"{int_de(highest)} Hz. Bitte die Datei als MP3 oder WAV mit einer üblichen Abtastrate "
+        f"(z. B. 44.100 oder 48.000 Hz) speichern.",
+        f"The file gives a sample rate of {rate:,} Hz; {lowest:,} to {highest:,} Hz are accepted. Please save "
+        f"the file as MP3 or WAV with a common sample rate (e.g. 44,100 or 48,000 Hz).",
+        sample_rate=rate, lowest=lowest, highest=highest)
+
+
+def channels(count: int, most: int) -> AudioRejected:
+    return AudioRejected(
+        "unsupported",
+        f"Die Datei gibt {int_de(count)} Kanäle an; erlaubt sind höchstens {most}. Bitte die Datei als Mono- "
+        f"oder Stereo-MP3 bzw. -WAV speichern.",
+        f"The file gives {count:,} channels; at most {most} are accepted. Please save the file as a mono or "
+        f"stereo MP3 or WAV.",
+        channels=count, most=most)
 
 
 def unsupported(name: str, **details) -> AudioRejected:

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from console import clock
 from console.accounts.models import Pbx
+from console.auth import tokens
 from console.errors import RuleViolation
 from console.extensions import db
 from console.media import audio
@@ -215,20 +216,20 @@ def activate(version: MediaVersion) -> None:
 
 # --- serving ---------------------------------------------------------------------------------------------------
 
-def media_token(pbx: Pbx) -> PbxMediaToken:
-    """The PBX's URL secret, made on first use."""
-    token = db.session.get(PbxMediaToken, pbx.id)
-    if token is None:
-        token = PbxMediaToken(pbx_id=pbx.id, secret=secrets.token_urlsafe(24), created_at=clock.now())
-        db.session.add(token)
-        db.session.flush()
-    return token
+def media_token(pbx: Pbx) -> PbxMediaToken | None:
+    """The PBX's URL secret (made with the PBX, see console.media.models; None only for a PBX that predates both
+    that and the migration which gave every PBX one)."""
+    return db.session.get(PbxMediaToken, pbx.id)
 
 
 def renew_media_token(pbx: Pbx) -> PbxMediaToken:
     """A new secret: the old URLs stop working (after a leak); the PBX needs the new ones."""
     token = media_token(pbx)
-    token.secret = secrets.token_urlsafe(24)
+    if token is None:
+        token = PbxMediaToken(pbx_id=pbx.id)
+        db.session.add(token)
+    else:
+        token.renew()
     token.created_at = clock.now()
     db.session.flush()
     return token
@@ -242,7 +243,7 @@ def standard_hold_music() -> MediaItem | None:
 def served_version(secret: str, slug: str) -> MediaVersion | None:
     """What the PBX holding `secret` gets under `slug`: the item's active version; for the hold music slug
     the standard hold music while the PBX has none of its own."""
-    token = db.session.scalar(select(PbxMediaToken).where(PbxMediaToken.secret == secret))
+    token = tokens.find_by_url_secret(PbxMediaToken, secret)
     if token is None:
         return None
     item = db.session.scalar(select(MediaItem).where(MediaItem.pbx_id == token.pbx_id, MediaItem.slug == slug))

@@ -12,16 +12,19 @@ from console.errors import RuleViolation
 from console.extensions import db
 from console.media import services
 from console.media.forms import ACCEPT, NewMediaForm, VersionForm
-from console.media.models import (HOLD_MUSIC_SLUG, MediaItem, MediaKind, MediaTarget, MediaVersion, VersionState)
+from console.media.models import (HOLD_MUSIC_SLUG, MediaItem, MediaKind, MediaTarget, MediaVersion, PbxMediaToken,
+                                  VersionState)
 from console.web.render import apply_errors, render
 
 bp = Blueprint("media", __name__)
 
 
-def _pbx_url(secret: str, slug: str) -> str:
+def _pbx_url(token: PbxMediaToken | None, slug: str) -> str:
     """The URL to enter in the PBX: `$coder` is literal, the PBX puts in the coder it wants."""
+    if token is None:
+        return _("No address yet: make one with “Make new addresses”.")
     base = current_app.extensions["settings"].base_url.rstrip("/")
-    return f"{base}/pbx-media/{secret}/{slug}.$coder?coder=g711a,g711u"
+    return f"{base}/pbx-media/{token.url_secret}/{slug}.$coder?coder=g711a,g711u"
 
 
 def _row_context() -> dict:
@@ -31,8 +34,6 @@ def _row_context() -> dict:
 def _library(customer: Customer, *, new_form: NewMediaForm | None = None, upload_errors: dict | None = None):
     pbx = customer.pbx
     token = services.media_token(pbx)
-    if db.session.new:   # the URL secret is made the first time anyone looks
-        db.session.commit()
     items = list(db.session.scalars(scoped(MediaItem, current_user).where(MediaItem.pbx_id == pbx.id)
                                     .order_by(MediaItem.kind, MediaItem.name)))
     own_music = next((i for i in items if i.slug == HOLD_MUSIC_SLUG), None)
@@ -41,7 +42,7 @@ def _library(customer: Customer, *, new_form: NewMediaForm | None = None, upload
                   standard_in_use=own_music is None or own_music.active_version is None,
                   music=[i for i in items if i.kind is MediaKind.HOLD_MUSIC],
                   announcements=[i for i in items if i.kind is MediaKind.ANNOUNCEMENT],
-                  url_for_slug=lambda slug: _pbx_url(token.secret, slug), hold_slug=HOLD_MUSIC_SLUG,
+                  url_for_slug=lambda slug: _pbx_url(token, slug), hold_slug=HOLD_MUSIC_SLUG,
                   new_form=new_form or NewMediaForm(formdata=None), upload_errors=upload_errors or {},
                   config_limits=_limits(), **_row_context())
 

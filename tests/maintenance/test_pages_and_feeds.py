@@ -69,11 +69,11 @@ def test_feeds_parse_and_show_only_the_tokens_reseller(network, windows, browser
     token = FeedToken(reseller_id=nord.id)
     db.session.add(token)
     db.session.flush()
-    ics = browser.get(f"/maintenance/feed/{token.token}.ics")
+    ics = browser.get(f"/maintenance/feed/{token.url_secret}.ics")
     assert ics.status_code == 200 and ics.mimetype == "text/calendar"
     events = icalendar.Calendar.from_ical(ics.data).walk("VEVENT")
     assert sorted(str(e["SUMMARY"]) for e in events) == ["Nur Nord", "Plattform-Update"]
-    atom = browser.get(f"/maintenance/feed/{token.token}.atom")
+    atom = browser.get(f"/maintenance/feed/{token.url_secret}.atom")
     root = ET.fromstring(atom.data)
     ns = {"a": "http://www.w3.org/2005/Atom"}
     titles = [e.find("a:title", ns).text for e in root.findall("a:entry", ns)]

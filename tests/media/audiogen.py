@@ -192,3 +192,35 @@ def align(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.nd
         f = np.fft.rfftfreq(m)
         b = np.fft.irfft(np.fft.rfft(b) * np.exp(2j * np.pi * f * frac), m)
     return a, b, lag + frac
+
+
+def wav_with_fmt(data: bytes, **fields) -> bytes:
+    """Rewrite fields of a WAV's fmt chunk (tag, channels, rate, byte_rate, block_align, bits), nothing else."""
+    out = bytearray(data)
+    pos = out.find(b"fmt ", 12) + 8
+    names = ("tag", "channels", "rate", "byte_rate", "block_align", "bits")
+    values = dict(zip(names, struct.unpack_from("<HHIIHH", out, pos)))
+    values.update(fields)
+    struct.pack_into("<HHIIHH", out, pos, *(values[n] for n in names))
+    return bytes(out)
+
+
+def wav_with_fact(data: bytes, samples: int) -> bytes:
+    """Rewrite the sample count of a WAV's fact chunk (ADPCM WAVs carry one)."""
+    out = bytearray(data)
+    pos = out.find(b"fact", 12)
+    assert pos > 0, "no fact chunk"
+    struct.pack_into("<I", out, pos + 8, samples)
+    return bytes(out)
+
+
+def mp3_frame(rate: int, bitrate_kbps: int, mpeg: int = 1) -> bytes:
+    """One silent-ish MPEG Layer III frame header plus zero body, mono, no CRC (``mpeg`` 1, 2 or 25 for 2.5)."""
+    version_bits = {1: 3, 2: 2, 25: 0}[mpeg]
+    rates = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}[version_bits]
+    table = _MP3_BITRATES_V1_L3 if mpeg == 1 else (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+    b1 = 0xE0 | (version_bits << 3) | (1 << 1) | 1          # layer III, no CRC
+    b2 = (table.index(bitrate_kbps) << 4) | (rates.index(rate) << 2)
+    b3 = 0xC0                                                 # mono
+    length = (144 if mpeg == 1 else 72) * bitrate_kbps * 1000 // rate
+    return bytes([0xFF, b1, b2, b3]) + bytes(length - 4)

@@ -112,7 +112,7 @@ def test_upload_convert_and_serve_end_to_end(tenant, browser, files_in):
     preview = t.browser.get(f"/media/versions/{version.id}/audio.wav")
     assert preview.status_code == 200 and preview.mimetype == "audio/wav" and preview.data[:4] == b"RIFF"
 
-    secret = services.media_token(t.pbx).secret
+    secret = services.media_token(t.pbx).url_secret
     page = t.browser.get(f"/customers/{t.customer.id}/media").get_data(as_text=True)
     assert f"/pbx-media/{secret}/moh.$coder" in page
     served = _served(browser, secret, "moh")   # the PBX, not signed in
@@ -148,7 +148,7 @@ def test_activation_and_reactivation_change_what_the_pbx_gets(tenant, browser):
     upload_version(t.browser, item.id, ag.wav_bytes(ag.sine(880, 2.0, 16000), 16000))
     jobs.convert_pending()
     first, second = _versions()
-    secret = services.media_token(t.pbx).secret
+    secret = services.media_token(t.pbx).url_secret
 
     def tone() -> float:
         return ag.dominant_frequency(decode_raw(_served(browser, secret, item.slug).data, "ALAW"), 8000)
@@ -251,7 +251,7 @@ def test_loudness_is_evened_out_unless_switched_off(tenant, browser):
     jobs.convert_pending()
     evened, kept = _versions()
     assert evened.normalize and not kept.normalize
-    secret = services.media_token(t.pbx).secret
+    secret = services.media_token(t.pbx).url_secret
     assert ag.rms_dbfs(decode_raw(_served(browser, secret, item.slug).data, "ALAW")) == pytest.approx(-16, abs=1.5)
     assert evened.gain_db > 20
     t.browser.post(f"/media/versions/{kept.id}/activate")

@@ -34,7 +34,7 @@ def pbx_a(make_customer):
 def test_right_bytes_per_coder(pbx_a, browser, media_dir):
     item = _ready_item(pbx_a, 700)
     version = item.active_version
-    secret = services.media_token(pbx_a).secret
+    secret = services.media_token(pbx_a).url_secret
     for coder, mimetype in (("g711a", "application/octet-stream"), ("g711u", "application/octet-stream"),
                             ("wav", "audio/wav")):
         response = browser.get(f"/pbx-media/{secret}/{item.slug}.{coder}")
@@ -49,7 +49,7 @@ def test_right_bytes_per_coder(pbx_a, browser, media_dir):
 
 def test_wrong_token_unknown_slug_or_coder_is_404(pbx_a, browser):
     item = _ready_item(pbx_a, 700)
-    secret = services.media_token(pbx_a).secret
+    secret = services.media_token(pbx_a).url_secret
     assert browser.get(f"/pbx-media/{secret}/{item.slug}.g711a").status_code == 200
     wrong = secret[:-1] + ("y" if secret[-1] != "y" else "z")   # one character off
     assert browser.get(f"/pbx-media/{wrong}/{item.slug}.g711a").status_code == 404
@@ -64,8 +64,8 @@ def test_another_pbx_never_gets_this_pbxs_items(pbx_a, make_customer, browser):
     b_music = _ready_item(pbx_b, 900)
     b_announcement = _ready_item(pbx_b, 1200, kind=MediaKind.ANNOUNCEMENT, target=MediaTarget.OPERATOR,
                                  name="Ansage Zentrale")
-    secret_a = services.media_token(pbx_a).secret
-    secret_b = services.media_token(pbx_b).secret
+    secret_a = services.media_token(pbx_a).url_secret
+    secret_b = services.media_token(pbx_b).url_secret
     assert secret_a != secret_b
     # Same slug, each PBX its own music.
     assert _tone(browser.get(f"/pbx-media/{secret_a}/moh.g711a").data) == pytest.approx(500, abs=3)
@@ -79,7 +79,7 @@ def test_standard_hold_music_until_the_pbx_has_its_own(pbx_a, browser):
     assert ensure_standard_hold_music() is True
     assert ensure_standard_hold_music() is False   # idempotent
     assert db.session.scalar(select(func.count(MediaItem.id)).where(MediaItem.pbx_id.is_(None))) == 1
-    secret = services.media_token(pbx_a).secret
+    secret = services.media_token(pbx_a).url_secret
     standard = browser.get(f"/pbx-media/{secret}/moh.g711a")
     assert standard.status_code == 200
     music = decode_raw(standard.data, "ALAW")
@@ -94,7 +94,7 @@ def test_standard_hold_music_until_the_pbx_has_its_own(pbx_a, browser):
 
 def test_conditional_requests_get_304(pbx_a, browser):
     item = _ready_item(pbx_a, 700)
-    url = f"/pbx-media/{services.media_token(pbx_a).secret}/{item.slug}.g711a"
+    url = f"/pbx-media/{services.media_token(pbx_a).url_secret}/{item.slug}.g711a"
     first = browser.get(url)
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert not etag.startswith("W/"), "strong ETag"
@@ -109,10 +109,49 @@ def test_conditional_requests_get_304(pbx_a, browser):
 def test_a_new_token_locks_the_old_urls_out(pbx_a, browser, make_login, signed_in):
     from console.auth.models import Role
     item = _ready_item(pbx_a, 700)
-    old = services.media_token(pbx_a).secret
+    old = services.media_token(pbx_a).url_secret
     admin = signed_in(make_login(Role.CUSTOMER_ADMIN, customer=pbx_a.customer))
     assert admin.post(f"/customers/{pbx_a.customer_id}/media/token").status_code == 303
-    new = services.media_token(pbx_a).secret
+    new = services.media_token(pbx_a).url_secret
     assert new != old
     assert browser.get(f"/pbx-media/{old}/{item.slug}.g711a").status_code == 404
     assert browser.get(f"/pbx-media/{new}/{item.slug}.g711a").status_code == 200
+
+
+def test_the_address_the_page_shows_plays_the_uploaded_sound(make_customer, make_login, signed_in, browser):
+    """Issue 12, point 6: the URL on the media page, entered in the PBX as shown, answers with the audio; it is
+    the same on every view, exists from the PBX's creation on, and looking at the page writes nothing."""
+    import re
+    from sqlalchemy import event
+
+    from console.auth.models import Role
+    from tests.media.conftest import upload_new
+
+    customer = make_customer(name="Adresse GmbH")
+    from console.media.models import PbxMediaToken
+    assert db.session.get(PbxMediaToken, customer.pbx.id) is not None   # made with the PBX, before anyone looked
+    admin = signed_in(make_login(Role.CUSTOMER_ADMIN, customer=customer))
+    upload_new(admin, customer.id, ag.wav_bytes(ag.sine(700, 2.0, 16000), 16000), "ton.wav")
+    jobs.convert_pending()
+
+    writes = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        pages = [admin.get(f"/customers/{customer.id}/media").get_data(as_text=True) for _ in range(2)]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert writes == []
+    shown = [re.findall(r'<code class="pbx-url">([^<]+/moh\.\$coder[^<]*)</code>', p.replace("&amp;", "&"))
+             for p in pages]
+    assert len(shown[0]) == 1 and shown[0] == shown[1]
+    url = shown[0][0]
+    assert url.startswith("http") and url.endswith("/moh.$coder?coder=g711a,g711u")
+    for coder, subtype in (("g711a", "ALAW"), ("g711u", "ULAW")):
+        response = browser.get(url.replace("$coder", coder))   # the PBX: no session, the exact URL
+        assert response.status_code == 200, coder
+        assert len(response.data) == 16000
+        assert _tone(response.data, subtype) == pytest.approx(700, abs=3)
