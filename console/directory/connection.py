@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import ldap
+import ldap.dn
 from ldap.controls import SimplePagedResultsControl
 
 log = logging.getLogger("console.directory")
@@ -176,6 +177,17 @@ class Directory:
             return True
         except ldap.NO_SUCH_OBJECT:
             return False
+
+    def rename(self, dn: str, new_rdn: str) -> None:
+        """Give an entry (and with it its whole subtree) a new RDN under the same parent."""
+        self._run("rename_s", dn, new_rdn, None, 1)
+
+    def delete_tree(self, dn: str) -> int:
+        """Delete an entry with everything below it (leaves first); returns how many entries went."""
+        dns = [found for found, _ in self.iter_search(dn, ldap.SCOPE_SUBTREE, "(objectClass=*)", ["1.1"])]
+        for found in sorted(dns, key=lambda d: len(ldap.dn.str2dn(d)), reverse=True):
+            self.delete(found)
+        return len(dns)
 
     def ensure(self, dn: str, attrs: dict[str, list[bytes]]) -> None:
         """Create a container entry unless it exists."""
