@@ -92,8 +92,10 @@ def normalise(contact: Contact, country: str) -> Contact:
         except InvalidNumber as exc:
             errors[name] = exc.message
     for name in tree.ATTRIBUTES:
-        setattr(contact, name, " ".join(getattr(contact, name).replace("\x00", "").split())
-                if name != "note" else getattr(contact, name).replace("\x00", "").strip())
+        value = getattr(contact, name).replace("\x00", "")
+        # one line for every field; the note keeps its lines, each break stored as "\n" (never a bare CR)
+        setattr(contact, name, " ".join(value.split()) if name != "note"
+                else value.replace("\r\n", "\n").replace("\r", "\n").strip())
     if not (contact.surname or contact.company):
         errors["surname"] = _l("Enter a last name or a company.")
     if errors:

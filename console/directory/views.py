@@ -142,6 +142,7 @@ def export(pbx_id: int, book_kind: str, fmt: str):
         body, mimetype = "\ufeff" + transfer.export_csv(entries), "text/csv"  # BOM: Excel reads UTF-8
     else:
         body, mimetype = transfer.export_vcard(entries), "text/vcard"
-    return Response(body, mimetype=f"{mimetype}; charset=utf-8",
+    # content_type is sent as given; mimetype= would get a second "; charset=utf-8" from werkzeug
+    return Response(body, content_type=f"{mimetype}; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
