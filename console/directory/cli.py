@@ -36,7 +36,11 @@ def lookup(pbx_name: str, extension: str | None, number: str):
                                                          PhoneUser.extension == extension))
         if user is None:
             raise click.ClickException(f"no user with extension {extension} on {pbx_name}")
-    name = lookup_name(get_directory(), pbx, number, user)
+    from console.directory.connection import DirectoryUnavailable
+    try:
+        name = lookup_name(get_directory(), pbx, number, user)
+    except DirectoryUnavailable as exc:
+        raise click.ClickException(f"directory not reachable: {exc}") from None
     if name is None:
         click.echo("not found", err=True)
         raise SystemExit(1)
