@@ -50,6 +50,8 @@ class Settings:
     ldap_base_dn: str = "dc=stimme,dc=local"
     ldap_starttls: bool = False
     ldap_embedded_port: int = 3890
+    ldap_connect_timeout: int = 2  # seconds to connect; then "directory not reachable", never a hung page
+    ldap_timeout: int = 5          # seconds for any one LDAP answer (bind, search, write)
     directory_key: str = ""
     # Mail (console.mail): an empty SMTP_URL means the embedded Maildir sink on mail_sink_port, started by `make run`.
     smtp_url: str = ""

@@ -38,9 +38,9 @@ class CustomerForm(FlaskForm):
 
 class NewCustomerForm(CustomerForm):
     reseller_id = SelectField(_l("Reseller"), coerce=int)
-    pbx_name = StringField(_l("PBX name"), validators=[
-        DataRequired(), Length(max=100),
-        Regexp(r"^[a-zA-Z0-9][a-zA-Z0-9.-]*$", message=_l("Letters, digits, dots and dashes only."))])
+    # What a PBX name may be is decided in one place: console.accounts.services.check_pbx_name.
+    pbx_name = StringField(_l("PBX name"), description=_l("The PBX's host name, e.g. mueller.stimme.cloud"),
+                           validators=[DataRequired(), Length(max=100)])
     licence = SelectField(_l("Licence"), choices=licence_choices)
     licence_start = DateField(_l("Licence start"), validators=[Optional()])
     gateway_serial = StringField(_l("IP411 gateway serial number"), validators=[Optional(), Length(max=40)])

@@ -1,6 +1,7 @@
 """The licence and tenancy rules (§2, §3, §4). Services validate, change rows and flush — never commit."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -18,6 +19,11 @@ from console.phone import InvalidNumber, to_e164, to_e164_prefix
 
 DEMO_MAX_USERS = 3
 DEMO_MAX_TRUNKS = 1
+# A PBX is named by its host name (RFC 1123): dot-separated labels of a–z, 0–9 and inner hyphens, 1–63
+# characters each, at most 100 in all (the column; RFC 1123 allows 253). The name becomes part of LDAP DNs
+# and URLs; nothing else is accepted.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST_NAME = re.compile(rf"(?=.{{1,100}}$){_LABEL}(?:\.{_LABEL})*", re.ASCII)
 
 
 def _history(customer_id: int, kind: Ev, subject_id: int | None = None,
@@ -58,13 +64,14 @@ def create_customer(actor: Login, *, reseller: Reseller, name: str, pbx_name: st
                     site_name: str, street: str, postcode: str, city: str) -> Customer:
     """A customer comes with its one PBX, its licence and its main site (§2.1)."""
     _check_licence_assignment(actor, licence, gateway_serial)
-    if db.session.scalar(select(Pbx).where(func.lower(Pbx.name) == pbx_name.strip().lower())):
+    pbx_name = check_pbx_name(pbx_name)
+    if db.session.scalar(select(Pbx).where(func.lower(Pbx.name) == pbx_name)):
         raise RuleViolation(pbx_name=_l("The PBX name \"%(name)s\" is taken.", name=pbx_name))
     if customer_number and db.session.scalar(select(Customer).where(Customer.customer_number == customer_number)):
         raise RuleViolation(customer_number=_l("Customer number %(n)s is taken.", n=customer_number))
     customer = Customer(reseller=reseller, name=name.strip(), customer_number=customer_number or None,
                         contact_email=(contact_email or "").strip().lower() or None)
-    pbx = Pbx(customer=customer, name=pbx_name.strip().lower(), country=country, licence=licence,
+    pbx = Pbx(customer=customer, name=pbx_name, country=country, licence=licence,
               licence_start=licence_start or clock.today_berlin(), gateway_serial=gateway_serial or None)
     site = Site(pbx=pbx, name=site_name.strip(), is_main=True, street=street.strip(), postcode=postcode.strip(),
                 city=city.strip(), country=country)
@@ -73,6 +80,16 @@ def create_customer(actor: Login, *, reseller: Reseller, name: str, pbx_name: st
     _history(customer.id, Ev.LICENCE_CHANGED, pbx.id, None, licence.value)
     _history(customer.id, Ev.SITE_ADDED, site.id, None, "main")
     return customer
+
+
+def check_pbx_name(raw: str) -> str:
+    """The PBX name in its stored form (lower case), or RuleViolation when it is not a host name."""
+    name = (raw or "").strip().lower()
+    if not HOST_NAME.fullmatch(name):
+        raise RuleViolation(pbx_name=_l("Enter the PBX's host name, e.g. mueller.stimme.cloud: letters a–z, digits "
+                                        "and hyphens, in parts separated by dots; a part neither starts nor ends "
+                                        "with a hyphen; at most 100 characters."))
+    return name
 
 
 def update_customer(customer: Customer, *, name: str, customer_number: str | None,

@@ -29,6 +29,7 @@ MANAGE: dict[str, set[Role]] = {
     "sla": {Role.STAFF_ADMIN},
     "maintenance": _STAFF,                      # §7.2–§7.4: only staff schedule maintenance
     "directory_token": _STAFF,                  # bearer tokens for the caller-name lookup API
+    "directory_reader": _STAFF,                 # the PBX's LDAP bind password: it reads every book of the PBX
     "exchange": _STAFF,                         # §4.2: Exchange accounts hosted by stimme
 }
 

@@ -1,6 +1,8 @@
 """GET /api/v1/directory/lookup?number=…[&extension=…]: the caller name, for a PBX's bearer token."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
@@ -12,6 +14,7 @@ from console.directory.models import DirectoryToken
 from console.extensions import csrf, db
 from console.phone import InvalidNumber, to_e164
 
+log = logging.getLogger("console.directory")
 api = Blueprint("directory_api", __name__, url_prefix="/api/v1/directory")
 csrf.exempt(api)
 
@@ -39,7 +42,11 @@ def lookup():
                                                          PhoneUser.extension == request.args["extension"]))
     try:
         name = lookup_name(get_directory(), pbx, e164, user)
-    except DirectoryUnavailable:
-        return jsonify(error="directory unavailable"), 503
+    except DirectoryUnavailable as exc:
+        # Degrade, never block: the caller gets no name at once (the call rings anyway) and may ask again.
+        log.warning("caller-name lookup for PBX %s without an answer: %s", pbx.name, exc)
+        response = jsonify(number=e164, name=None, error="directory unavailable")
+        response.headers["Retry-After"] = "30"
+        return response, 503
     db.session.commit()   # the token's last use, if tokens.find wrote it
     return jsonify(number=e164, name=name), 200 if name else 404

@@ -17,7 +17,7 @@ from ldap.filter import escape_filter_chars
 
 from console.accounts.models import PhoneUser, Pbx
 from console.auth.models import Login, Role
-from console.directory import tree
+from console.directory import private, tree
 from console.directory.connection import Directory
 from console.directory.tree import Contact
 from console.errors import RuleViolation
@@ -37,9 +37,15 @@ class Book:
         return PRIVATE if self.owner else SHARED
 
     def dn(self, directory: Directory) -> str:
+        """Where the book is; for a private book use checked_dn() before reading or writing it."""
         if self.owner:
-            return tree.private_dn(directory.base_dn, self.pbx.name, self.owner.id)
+            return tree.private_dn(directory.base_dn, self.pbx.name, self.owner.extension)
         return tree.shared_dn(directory.base_dn, self.pbx.name)
+
+
+def checked_dn(directory: Directory, book: Book) -> str:
+    """The book's DN; a private book's container is checked to be its owner's (console.directory.private)."""
+    return private.book_dn(directory, book.owner) if book.owner else book.dn(directory)
 
 
 def book_for(login: Login, pbx: Pbx, kind: str) -> Book | None:
@@ -58,17 +64,16 @@ def can_edit(login: Login, book: Book) -> bool:
 
 
 def ensure_book(directory: Directory, book: Book) -> str:
-    """Create the containers down to the book (once per connection object); returns the book's DN."""
+    """Create the containers down to the book; returns the book's DN. The shared book's are remembered per
+    connection object; a private book's container is checked every time (its owner may have changed)."""
+    if book.owner:
+        return private.ensure_book(directory, book.owner)
     base = directory.base_dn
     if book.dn(directory) in directory.ensured:
         return book.dn(directory)
     directory.ensure(f"ou=pbx,{base}", tree.ou("pbx"))
     directory.ensure(tree.pbx_dn(base, book.pbx.name), tree.ou(book.pbx.name))
-    if book.owner:
-        directory.ensure(tree.private_root_dn(base, book.pbx.name), tree.ou("private"))
-        directory.ensure(book.dn(directory), tree.ou(f"user-{book.owner.id}"))
-    else:
-        directory.ensure(book.dn(directory), tree.ou("shared"))
+    directory.ensure(book.dn(directory), tree.ou("shared"))
     directory.ensured.add(book.dn(directory))
     return book.dn(directory)
 
@@ -87,8 +92,10 @@ def normalise(contact: Contact, country: str) -> Contact:
         except InvalidNumber as exc:
             errors[name] = exc.message
     for name in tree.ATTRIBUTES:
-        setattr(contact, name, " ".join(getattr(contact, name).replace("\x00", "").split())
-                if name != "note" else getattr(contact, name).replace("\x00", "").strip())
+        value = getattr(contact, name).replace("\x00", "")
+        # one line for every field; the note keeps its lines, each break stored as "\n" (never a bare CR)
+        setattr(contact, name, " ".join(value.split()) if name != "note"
+                else value.replace("\r\n", "\n").replace("\r", "\n").strip())
     if not (contact.surname or contact.company):
         errors["surname"] = _l("Enter a last name or a company.")
     if errors:
@@ -106,7 +113,7 @@ def list_entries(directory: Directory, book: Book, query: str = "", limit: int =
     flt = search_filter(query, book.pbx.country)
     scope = ldap.SCOPE_ONELEVEL
     entries = [Contact.from_ldap(dn, attrs) for dn, attrs in
-               directory.iter_search(book.dn(directory), scope, flt, tree.MANAGED, limit)]
+               directory.iter_search(checked_dn(directory, book), scope, flt, tree.MANAGED, limit)]
     return sorted(entries, key=lambda c: (c.name.casefold(), c.company.casefold(), c.uid))
 
 
@@ -125,10 +132,11 @@ def search_filter(query: str, country: str = "DE") -> str:
 
 
 def get_entry(directory: Directory, book: Book, uid: str) -> Contact | None:
-    attrs = directory.read(tree.entry_dn(book.dn(directory), uid), tree.MANAGED)
+    dn = tree.entry_dn(checked_dn(directory, book), uid)
+    attrs = directory.read(dn, tree.MANAGED)
     if attrs is None or b"inetOrgPerson" not in attrs.get("objectClass", []):
         return None
-    return Contact.from_ldap(tree.entry_dn(book.dn(directory), uid), attrs)
+    return Contact.from_ldap(dn, attrs)
 
 
 def find_by_numbers(directory: Directory, book: Book, numbers: list[str]) -> list[Contact]:
@@ -137,7 +145,8 @@ def find_by_numbers(directory: Directory, book: Book, numbers: list[str]) -> lis
         return []
     parts = "".join(f"({attr}={escape_filter_chars(n)})" for n in numbers for attr in tree.LOOKUP_ATTRIBUTES)
     return [Contact.from_ldap(dn, attrs) for dn, attrs in
-            directory.search(book.dn(directory), ldap.SCOPE_ONELEVEL, f"(&{PERSON}(|{parts}))", tree.MANAGED)]
+            directory.search(checked_dn(directory, book), ldap.SCOPE_ONELEVEL, f"(&{PERSON}(|{parts}))",
+                             tree.MANAGED)]
 
 
 # --- writing ---------------------------------------------------------------------------------------------
@@ -174,7 +183,7 @@ def save_entry(directory: Directory, book: Book, contact: Contact, *, allow_read
 def delete_entry(directory: Directory, book: Book, contact: Contact, *, allow_read_only: bool = False) -> None:
     if contact.read_only and not allow_read_only:
         raise RuleViolation({"": _l("This entry comes from Exchange; delete it there.")})
-    directory.delete(tree.entry_dn(book.dn(directory), contact.uid))
+    directory.delete(tree.entry_dn(checked_dn(directory, book), contact.uid))
 
 
 # --- caller-name lookup ----------------------------------------------------------------------------------
@@ -203,7 +212,7 @@ def lookup_name(directory: Directory, pbx: Pbx, number: str, user: PhoneUser | N
     base = directory.base_dn
     attrs = ["cn", "employeeType"]
     if user is not None and user.pbx_id == pbx.id:
-        found = directory.search_one(tree.private_dn(base, pbx.name, user.id), ldap.SCOPE_ONELEVEL, flt, attrs)
+        found = directory.search_one(private.book_dn(directory, user), ldap.SCOPE_ONELEVEL, flt, attrs)
         if found:
             return _best(found)
     found = directory.search_one(tree.shared_dn(base, pbx.name), ldap.SCOPE_ONELEVEL, flt, attrs)

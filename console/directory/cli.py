@@ -36,7 +36,11 @@ def lookup(pbx_name: str, extension: str | None, number: str):
                                                          PhoneUser.extension == extension))
         if user is None:
             raise click.ClickException(f"no user with extension {extension} on {pbx_name}")
-    name = lookup_name(get_directory(), pbx, number, user)
+    from console.directory.connection import DirectoryUnavailable
+    try:
+        name = lookup_name(get_directory(), pbx, number, user)
+    except DirectoryUnavailable as exc:
+        raise click.ClickException(f"directory not reachable: {exc}") from None
     if name is None:
         click.echo("not found", err=True)
         raise SystemExit(1)
@@ -52,8 +56,22 @@ def ldap_url(pbx_name: str):
 
     settings = innovaphone_settings(get_directory(), _pbx(pbx_name))
     click.echo(settings["reverse_lookup_url"])
+    click.echo("  %n: the caller's number without '+'; %u: the called user's name on the PBX (H.323), which "
+               "must be the user's extension: private books are kept under it", err=True)
     click.echo(f"search base: {settings['search_base']}", err=True)
-    click.echo(f"bind account: {settings['bind_dn']}", err=True)
+    click.echo(f"bind account: {settings['bind_dn']} (password: directory reader-password --pbx {pbx_name})",
+               err=True)
+
+
+@directory_cli.command("reader-password")
+@click.option("--pbx", "pbx_name", required=True, help="the PBX's name")
+def reader_password(pbx_name: str):
+    """Create the PBX's LDAP bind account or give it a new password, printed once (stimme operations only:
+    the account reads every book of the PBX). The PBX looks up no names until the new one is entered."""
+    from console.directory.connection import get_directory
+    from console.directory.pbx_settings import set_reader_password
+
+    click.echo(set_reader_password(get_directory(), _pbx(pbx_name)))
 
 
 @directory_cli.command("issue-token")

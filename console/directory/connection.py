@@ -4,6 +4,12 @@ python-ldap has no pool and its ReconnectLDAPObject retries only once and only i
 small wrapper does the same explicitly: every operation runs under a lock on the one connection; when the
 server has gone away (SERVER_DOWN, CONNECT_ERROR) the connection is rebuilt — TLS and bind included — and the
 operation is tried again a few times with a short pause. Large results are read with paged results.
+
+Nothing waits longer than it is told to (LDAP_CONNECT_TIMEOUT, LDAP_TIMEOUT): a server that accepts the
+connection but does not answer (hung, stopped) makes the operation fail with DirectoryUnavailable after the
+operation timeout — python-ldap's synchronous calls would otherwise wait forever — and is not retried;
+reconnecting after SERVER_DOWN stops once connect and operation timeout together have passed; and a request
+waits at most the operation timeout for the connection another thread is using.
 """
 from __future__ import annotations
 
@@ -14,12 +20,13 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import ldap
+import ldap.dn
 from ldap.controls import SimplePagedResultsControl
 
 log = logging.getLogger("console.directory")
 
 PAGE_SIZE = 500
-_GONE = (ldap.SERVER_DOWN, ldap.CONNECT_ERROR, ldap.UNAVAILABLE, ldap.TIMEOUT)
+_GONE = (ldap.SERVER_DOWN, ldap.CONNECT_ERROR, ldap.UNAVAILABLE)
 
 
 class DirectoryUnavailable(RuntimeError):
@@ -33,13 +40,15 @@ class LdapConfig:
     bind_password: str
     base_dn: str
     starttls: bool = False
-    timeout: float = 5.0
+    connect_timeout: float = 2.0  # seconds for the TCP (and TLS) connection
+    timeout: float = 5.0          # seconds for any one answer: bind, search, write
 
     @classmethod
     def from_settings(cls, settings) -> "LdapConfig":
         return cls(url=settings.ldap_effective_url, bind_dn=settings.ldap_bind_dn,
                    bind_password=settings.ldap_bind_password, base_dn=settings.ldap_base_dn,
-                   starttls=settings.ldap_starttls)
+                   starttls=settings.ldap_starttls, connect_timeout=settings.ldap_connect_timeout,
+                   timeout=settings.ldap_timeout)
 
 
 class Directory:
@@ -59,8 +68,9 @@ class Directory:
         conn = ldap.initialize(self.config.url)
         conn.set_option(ldap.OPT_PROTOCOL_VERSION, 3)
         conn.set_option(ldap.OPT_REFERRALS, 0)
-        conn.set_option(ldap.OPT_NETWORK_TIMEOUT, self.config.timeout)
-        conn.set_option(ldap.OPT_TIMEOUT, self.config.timeout)
+        conn.set_option(ldap.OPT_NETWORK_TIMEOUT, self.config.connect_timeout)
+        conn.set_option(ldap.OPT_TIMEOUT, self.config.timeout)  # libldap's own synchronous calls (StartTLS)
+        conn.timeout = self.config.timeout  # python-ldap's *_s methods and result3(): -1 would wait forever
         if self.config.url.startswith("ldaps://") or self.config.starttls:
             conn.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, ldap.OPT_X_TLS_DEMAND)
             conn.set_option(ldap.OPT_X_TLS_NEWCTX, 0)
@@ -72,7 +82,11 @@ class Directory:
     def _run(self, operation, *args, **kwargs):
         """Run conn.<operation>(...) on the shared connection, reconnecting when the server went away.
         `operation` may also be a function of the connection (several calls that must share it)."""
-        with self._lock:
+        if not self._lock.acquire(timeout=self.config.timeout):
+            raise DirectoryUnavailable(f"LDAP server {self.config.url}: the connection stayed busy for "
+                                       f"{self.config.timeout:g} s")
+        try:
+            deadline = time.monotonic() + self.config.connect_timeout + self.config.timeout
             last: Exception | None = None
             for attempt in range(self.retries + 1):
                 try:
@@ -81,13 +95,22 @@ class Directory:
                     if callable(operation):
                         return operation(self._conn)
                     return getattr(self._conn, operation)(*args, **kwargs)
+                except ldap.TIMEOUT as exc:
+                    self._drop()  # an answer may still arrive on it: never reuse the connection
+                    raise DirectoryUnavailable(f"LDAP server {self.config.url} did not answer within "
+                                               f"{self.config.timeout:g} s") from exc
                 except _GONE as exc:
                     last = exc
                     self._drop()
-                    if attempt < self.retries:
+                    pause = self.retry_pause * (attempt + 1)
+                    if attempt < self.retries and time.monotonic() + pause < deadline:
                         log.warning("LDAP server unreachable (%s); reconnecting", type(exc).__name__)
-                        time.sleep(self.retry_pause * (attempt + 1))
+                        time.sleep(pause)
+                    else:
+                        break
             raise DirectoryUnavailable(f"LDAP server {self.config.url} unreachable: {type(last).__name__}")
+        finally:
+            self._lock.release()
 
     def _drop(self) -> None:
         if self._conn is not None:
@@ -148,7 +171,9 @@ class Directory:
 
     def ping(self) -> bool:
         """Whether the base entry answers now; one reconnect at most (health checks must be quick)."""
-        with self._lock:
+        if not self._lock.acquire(timeout=self.config.timeout):
+            return False
+        try:
             for _ in range(2):
                 try:
                     if self._conn is None:
@@ -158,8 +183,11 @@ class Directory:
                 except _GONE:
                     self._drop()
                 except ldap.LDAPError:
+                    self._drop()
                     return False
             return False
+        finally:
+            self._lock.release()
 
     # --- writing -----------------------------------------------------------------------------------------
 
@@ -176,6 +204,17 @@ class Directory:
             return True
         except ldap.NO_SUCH_OBJECT:
             return False
+
+    def rename(self, dn: str, new_rdn: str) -> None:
+        """Give an entry (and with it its whole subtree) a new RDN under the same parent."""
+        self._run("rename_s", dn, new_rdn, None, 1)
+
+    def delete_tree(self, dn: str) -> int:
+        """Delete an entry with everything below it (leaves first); returns how many entries went."""
+        dns = [found for found, _ in self.iter_search(dn, ldap.SCOPE_SUBTREE, "(objectClass=*)", ["1.1"])]
+        for found in sorted(dns, key=lambda d: len(ldap.dn.str2dn(d)), reverse=True):
+            self.delete(found)
+        return len(dns)
 
     def ensure(self, dn: str, attrs: dict[str, list[bytes]]) -> None:
         """Create a container entry unless it exists."""

@@ -25,7 +25,8 @@ def _page(pbx: Pbx, **extra):
                                      .order_by(DirectoryToken.created_at.desc())))
     return render("directory/settings.html", pbx=pbx, settings=innovaphone_settings(directory, pbx),
                   reader_exists=has_reader(directory, pbx), tokens=tokens, token_form=TokenForm(),
-                  can_issue=can(current_user, "manage", "directory_token"), **extra)
+                  can_issue=can(current_user, "manage", "directory_token"),
+                  can_set_reader_password=can(current_user, "manage", "directory_reader"), **extra)
 
 
 @bp.get("/pbx/<int:pbx_id>/directory/settings")
@@ -35,9 +36,10 @@ def settings(pbx_id: int):
 
 
 @bp.post("/pbx/<int:pbx_id>/directory/reader-password")
-@requires("view", "directory_settings")
+@requires("manage", "directory_reader")
 def reader_password(pbx_id: int):
-    """A new password for the PBX's bind account, shown on this one response only (never stored in clear)."""
+    """A new password for the PBX's bind account, shown on this one response only (never stored in clear).
+    Staff only: the account reads every book of the PBX, the end users' private books included."""
     pbx = get_or_404(Pbx, pbx_id, current_user)
     password = set_reader_password(get_directory(), pbx)
     return _page(pbx, new_password=password)

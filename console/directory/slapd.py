@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import ldap
+import ldap.dn
 
 SCHEMA_DIR = Path(os.environ.get("SLAPD_SCHEMA_DIR", "/etc/ldap/schema"))
 MODULE_DIR = Path(os.environ.get("SLAPD_MODULE_DIR", "/usr/lib/ldap"))
@@ -50,6 +51,37 @@ def _hashed(password: str) -> str:
     import hashlib
     salt = os.urandom(8)
     return "{SSHA}" + base64.b64encode(hashlib.sha1(password.encode() + salt).digest() + salt).decode()
+
+
+def _posix_regex_escape(text: str) -> str:
+    """`text` as a literal in a POSIX extended regular expression (what slapd compiles)."""
+    return "".join("\\" + char if char in ".[]()*+?{}|^$\\" else char for char in text)
+
+
+def access_rules(suffix: str) -> list[str]:
+    """The access rules of the phonebook database, in order; the console binds as the root and bypasses them.
+
+    A PBX's reader account (cn=reader,ou=<PBX>,ou=pbx,<suffix>) reads its own PBX's subtree — shared and
+    private books, which the PBX needs for the per-user reverse lookup — and nothing else. No tenant's name
+    is ever part of a regular expression: the one pattern below is fixed (it only finds, in the normalised DN
+    of the entry being read, the RDN right below ou=pbx, honouring backslash escapes), and the account it
+    names is then compared as an exact DN (`dn.exact,expand`), so a "." or "*" in a PBX name is a plain
+    character. Every reader may search (not read) the two container entries above, so a search from the
+    directory root works and returns its own PBX's entries only.
+    For an existing directory (LDAP_URL), give its phonebook database these rules.
+    """
+    suffix = ldap.dn.dn2str(ldap.dn.str2dn(suffix)).lower()
+    pbx_root = f"ou=pbx,{suffix}"
+    char = r"([^,\\]|\\.)"  # a character of an RDN in the normalised DN: no comma unless backslash-escaped
+    # $1, $2: the RDNs below the PBX (any number); $3: the value of the PBX's RDN; $4: its last character
+    pattern = rf"^({char}+,)*ou=({char}+),{_posix_regex_escape(pbx_root)}$"
+    return [
+        "to attrs=userPassword by anonymous auth by * none",
+        f'to dn.base="{suffix}" attrs=entry by users search by * none',
+        f'to dn.base="{pbx_root}" attrs=entry by users search by * none',
+        f'to dn.regex="{pattern}" by dn.exact,expand="cn=reader,ou=$3,{pbx_root}" read by * none',
+        "to * by * none",
+    ]
 
 
 class Slapd:
@@ -89,7 +121,6 @@ class Slapd:
         ]
         for name in SCHEMAS:
             parts.append((SCHEMA_DIR / f"{name}.ldif").read_text())
-        acl_base = f"ou=pbx,{self.suffix}"
         parts += [
             "dn: olcDatabase={-1}frontend,cn=config\nobjectClass: olcDatabaseConfig\n"
             "objectClass: olcFrontendConfig\nolcDatabase: {-1}frontend\n",
@@ -100,26 +131,25 @@ class Slapd:
             f"olcRootDN: {self.root_dn}\nolcRootPW: {_hashed(self.root_pw)}\nolcDbMaxSize: {MAX_SIZE}\n"
             + ("" if self.durable else "olcDbNoSync: TRUE\n")
             + "".join(f"olcDbIndex: {index}\n" for index in INDEXES)
-            # A PBX's reader account reads its own PBX's tree and nothing else.
-            + "olcAccess: {0}to attrs=userPassword by anonymous auth by * none\n"
-            f'olcAccess: {{1}}to dn.regex="^(.+,)?ou=([^,]+),{acl_base}$" '
-            f'by dn.regex="^cn=reader,ou=$2,{acl_base}$" read by * none\n'
-            "olcAccess: {2}to * by * none\n",
+            + "".join(f"olcAccess: {{{n}}}{rule}\n" for n, rule in enumerate(access_rules(self.suffix))),
         ]
         return "\n".join(p.rstrip("\n") + "\n" for p in parts)
 
     def prepare(self) -> None:
-        """Build the config directory once; the data directory survives restarts."""
-        if (self.config_dir / "cn=config.ldif").exists():
-            return
-        shutil.rmtree(self.config_dir, ignore_errors=True)
-        self.config_dir.mkdir(parents=True)
+        """Build the config directory afresh on every start, so a directory made by an older version gets the
+        current access rules (the config holds nothing else worth keeping); the data directory survives.
+        The new config is built beside the old one and swapped in only when slapadd succeeded."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run([_find("slapadd"), "-n0", "-F", str(self.config_dir)], input=self.config_ldif(),
+        fresh = self.root / "slapd.d.new"
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        result = subprocess.run([_find("slapadd"), "-n0", "-F", str(fresh)], input=self.config_ldif(),
                                 text=True, capture_output=True)
         if result.returncode:
-            shutil.rmtree(self.config_dir, ignore_errors=True)
+            shutil.rmtree(fresh, ignore_errors=True)
             raise RuntimeError(f"slapadd -n0 failed: {result.stderr.strip()}")
+        shutil.rmtree(self.config_dir, ignore_errors=True)
+        fresh.rename(self.config_dir)
 
     def start(self, timeout: float = 15) -> None:
         self.prepare()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -92,7 +93,7 @@ def parse_csv(text: str) -> list[ParsedRow]:
         if len(values) > len(header):
             errors.append(str(_l("Row has %(n)d values but the header names %(m)d columns.",
                                  n=len(values), m=len(header))))
-        contact = Contact(**{name: values[i].strip() for i, name in columns.items() if i < len(values)})
+        contact = Contact(**{name: _restore(values[i].strip()) for i, name in columns.items() if i < len(values)})
         errors += _field_errors(contact)
         rows.append(ParsedRow(number, contact, errors))
     return rows
@@ -103,12 +104,32 @@ def _field_errors(contact: Contact) -> list[str]:
             for name in ATTRIBUTES if len(getattr(contact, name)) > MAX_FIELD]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(…), @SUM(…), +cmd|…):
+# OWASP's CSV-injection rule prefixes such a cell with "'" — and a cell that starts with "'" too, so that
+# the import can take exactly one "'" off again. A phone number in E.164 (+4930…, digits only) is left as
+# it is: as a formula it is only the number itself, and it stays readable and importable.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+_E164 = re.compile(r"\+[1-9]\d{1,14}")
+
+
+def neutralise(value: str) -> str:
+    if _E164.fullmatch(value) or not value.startswith((*FORMULA_PREFIXES, "'")):
+        return value
+    return "'" + value
+
+
+def _restore(value: str) -> str:
+    """What neutralise() did, undone: one "'" before a formula prefix or another "'"."""
+    return value[1:] if value[:1] == "'" and value[1:2] and value[1:2] in (*FORMULA_PREFIXES, "'") else value
+
+
 def export_csv(contacts: list[Contact]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Every cell quoted: a spreadsheet that splits at ";" (German Excel) still sees one cell per value.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_HEADER)
     for contact in contacts:
-        writer.writerow([getattr(contact, name) for name in CSV_HEADER])
+        writer.writerow([neutralise(getattr(contact, name)) for name in CSV_HEADER])
     return out.getvalue()
 
 
@@ -118,7 +139,25 @@ TEL_TYPES = {"phone": "WORK,VOICE", "mobile": "CELL", "home": "HOME,VOICE", "fax
 
 
 def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace(",", "\\,").replace(";", "\\;")
+    """RFC 6350 3.4: backslash, comma and semicolon escaped; every line break — CRLF, LF or a bare CR — is
+    "\\n", so no value can start a line of its own (a bare CR used to end the line and begin an injected card)."""
+    value = value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+
+
+def _fold(line: str) -> list[str]:
+    """RFC 6350 3.2: lines of at most 75 octets, continued after CRLF and one space; never inside a
+    UTF-8 sequence."""
+    folded, current, size = [], [], 0
+    for char in line:
+        octets = len(char.encode("utf-8"))
+        if size + octets > 75:
+            folded.append("".join(current))
+            current, size = [" "], 1
+        current.append(char)
+        size += octets
+    folded.append("".join(current))
+    return folded
 
 
 def _unescape(value: str) -> str:
@@ -159,11 +198,11 @@ def export_vcard(contacts: list[Contact]) -> str:
             lines.append(f"EMAIL;TYPE=INTERNET:{_escape(c.email)}")
         for name, types in TEL_TYPES.items():
             if getattr(c, name):
-                lines.append(f"TEL;TYPE={types}:{getattr(c, name)}")
+                lines.append(f"TEL;TYPE={types}:{_escape(getattr(c, name))}")
         if c.note:
             lines.append(f"NOTE:{_escape(c.note)}")
         lines.append("END:VCARD")
-    return "\r\n".join(lines) + "\r\n"
+    return "".join(f"{part}\r\n" for line in lines for part in _fold(line))
 
 
 def _tel_field(params: str) -> str:

@@ -7,8 +7,9 @@
           ou=shared                          the shared book: console entries and Exchange-synced ones
             uid=<id>                         inetOrgPerson
           ou=private
-            ou=user-<phone user id>          one private book per phone user; only its owner sees it
-              uid=<id>
+            ou=<extension>                   one private book per phone user, under the user's extension, so
+              uid=<id>                       the PBX finds it by the called user (%u); description names the
+                                             owner ("phone-user <id>"), see console.directory.private
 
 Entries carry employeeType = their source ("console", "import", "exchange" for Exchange contact folders or
 "exchange-gal" for Exchange's global address list); Exchange entries of either kind are read-only in the
@@ -49,8 +50,8 @@ def private_root_dn(base: str, pbx_name: str) -> str:
     return f"ou=private,{pbx_dn(base, pbx_name)}"
 
 
-def private_dn(base: str, pbx_name: str, phone_user_id: int) -> str:
-    return f"ou=user-{int(phone_user_id)},{private_root_dn(base, pbx_name)}"
+def private_dn(base: str, pbx_name: str, extension: str) -> str:
+    return f"ou={escape_dn_chars(extension)},{private_root_dn(base, pbx_name)}"
 
 
 def reader_dn(base: str, pbx_name: str) -> str:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from console.accounts.models import Pbx
 from console.auth.models import Role
-from console.auth.permissions import requires
+from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404, scoped
 from console.directory import books, transfer
 from console.directory.books import Book
@@ -71,7 +71,8 @@ def book(pbx_id: int, book_kind: str):
     query = request.args.get("q", "")
     entries = books.list_entries(get_directory(), book, query, limit=SHOWN + 1)
     return render("directory/book.html", "directory/_rows.html", book=book, entries=entries[:SHOWN],
-                  more=len(entries) > SHOWN, can_edit=books.can_edit(current_user, book), query=query)
+                  more=len(entries) > SHOWN, can_edit=books.can_edit(current_user, book), query=query,
+                  can_see_settings=can(current_user, "view", "directory_settings"))
 
 
 @bp.route("/pbx/<int:pbx_id>/directory/<book_kind>/new", methods=["GET", "POST"])
@@ -141,6 +142,7 @@ def export(pbx_id: int, book_kind: str, fmt: str):
         body, mimetype = "\ufeff" + transfer.export_csv(entries), "text/csv"  # BOM: Excel reads UTF-8
     else:
         body, mimetype = transfer.export_vcard(entries), "text/vcard"
-    return Response(body, mimetype=f"{mimetype}; charset=utf-8",
+    # content_type is sent as given; mimetype= would get a second "; charset=utf-8" from werkzeug
+    return Response(body, content_type=f"{mimetype}; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 

@@ -18,6 +18,7 @@ JOBS: list[Job] = [
     Job(id="incidents.sla_warnings", func="console.incidents.jobs:warn_before_breach", seconds=60),
     Job(id="maintenance.notices", func="console.maintenance.jobs:send_due_notices", seconds=60),
     Job("directory.exchange_sync", "console.directory.jobs:sync_exchange", 60),
+    Job("directory.private_books", "console.directory.jobs:reconcile_private_books", 600),
 ]
 
 

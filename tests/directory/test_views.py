@@ -90,7 +90,7 @@ def test_import_with_preview_then_export(pbx, people, signed_in):
     assert admin.post(response.headers["Location"], {"duplicates": "skip"}).status_code == 303
     assert [c.name for c in books.list_entries(get_directory(), Book(pbx))] == ["Eva Gut"]
     exported = admin.get(f"{_shared(pbx)}/export/csv")
-    assert exported.mimetype == "text/csv" and "Eva,Gut" in exported.get_data(as_text=True)
+    assert exported.mimetype == "text/csv" and '"Eva","Gut"' in exported.get_data(as_text=True)
     vcard = admin.get(f"{_shared(pbx)}/export/vcf").get_data(as_text=True)
     assert "N:Gut;Eva;;;" in vcard and "TEL;TYPE=WORK,VOICE:+49301010101" in vcard
 
@@ -119,3 +119,11 @@ def test_settings_page_cli_and_api_agree(app, pbx, people, signed_in):
     assert client.get("/api/v1/directory/lookup?number=0800 2222222", headers=auth).status_code == 404
     assert client.get("/api/v1/directory/lookup?number=*", headers=auth).status_code == 400
     assert signed_in(people["admin"]).post(f"/pbx/{pbx.id}/directory/tokens", {"name": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("fmt, mimetype", [("csv", "text/csv"), ("vcf", "text/vcard")])
+def test_exports_name_one_charset(pbx, people, signed_in, fmt, mimetype):
+    books.save_entry(get_directory(), Book(pbx), Contact(surname="Jörg", phone="030 1010101"))
+    response = signed_in(people["admin"]).get(f"{_shared(pbx)}/export/{fmt}")
+    assert response.headers["Content-Type"] == f"{mimetype}; charset=utf-8"
+    assert "Jörg" in response.get_data().decode("utf-8")
