@@ -12,6 +12,7 @@ import threading
 
 import pytest
 
+from console.auth import tokens
 from console.auth.models import Role
 from console.directory import books
 from console.directory.books import Book
@@ -73,7 +74,7 @@ def test_the_phonebook_page_says_the_directory_is_not_reachable(pbx, hung, make_
 
 
 def test_the_lookup_api_answers_without_a_name(app, pbx, hung):
-    _, token = DirectoryToken.issue(pbx, "PBX")
+    _, token = tokens.issue(DirectoryToken, "dir_", pbx=pbx, name="PBX")
     client = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/directory/lookup?number=08003301000", headers=auth).json["name"] == "Hotline"

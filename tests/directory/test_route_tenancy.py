@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from console.auth import tokens
 from console.auth.models import Role
 from console.directory import books
 from console.directory.books import Book
@@ -66,13 +67,13 @@ def test_another_pbxs_token_finds_nothing_of_this_pbx(app, pbx, anna_book, make_
     other = make_customer().pbx
     make_user(other.customer, "21")  # the same extension as Anna, on another PBX
     books.save_entry(get_directory(), Book(pbx), Contact(surname="Zentrale", phone="030 4445556"))
-    _, token = DirectoryToken.issue(other, "PBX")
+    _, token = tokens.issue(DirectoryToken, "dir_", pbx=other, name="PBX")
     client, auth = app.test_client(), {"Authorization": f"Bearer {token}"}
     for query in ("number=0171 5556667&extension=21", "number=0171 5556667", "number=030 4445556",
                   f"number=0171 5556667&extension=21&pbx_id={pbx.id}"):
         answer = client.get(f"/api/v1/directory/lookup?{query}", headers=auth)
         assert (answer.status_code, answer.json["name"]) == (404, None), query
-    _, own = DirectoryToken.issue(pbx, "PBX")
+    _, own = tokens.issue(DirectoryToken, "dir_", pbx=pbx, name="PBX")
     answer = client.get("/api/v1/directory/lookup?number=0171 5556667&extension=21",
                         headers={"Authorization": f"Bearer {own}"})
     assert answer.json["name"] == "Geheimnummer"  # so the refusals above can fail
