@@ -11,6 +11,7 @@ from console.auth import services
 from console.auth.forms import LanguageForm, LoginAccountForm, PasswordForm, SignInForm
 from console.auth.models import Login, Role
 from console.auth.permissions import can_manage_login, requires
+from console.auth.redirects import local_path
 from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation
 from console.extensions import db
@@ -25,7 +26,7 @@ ROLE_LABELS = {
 
 
 def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else url_for("web.dashboard")
+    return local_path(target) or url_for("web.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
