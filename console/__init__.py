@@ -7,7 +7,6 @@ import time
 
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
-from sqlalchemy import bindparam
 
 from console import logs
 from console.config import INSTANCE_DIR, PROJECT_ROOT, Settings
@@ -37,14 +36,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     from console import models  # noqa: F401  every model registered before the first query
-    from console.auth.models import Login
+    from console.auth import sessions
 
-    # Built once: every request runs it (the session token as Flask-Login id ends old sessions on a new password).
-    login_by_token = _db.select(Login).where(Login.session_token == bindparam("token"), Login.active.is_(True))
-
-    @login_manager.user_loader
-    def load_login(token: str):
-        return _db.session.scalar(login_by_token, {"token": token})
+    login_manager.user_loader(sessions.load)  # the cookie names a server-side session that signing out ends
 
     _register_request_hooks(app)
     _register_blueprints(app)
