@@ -19,6 +19,7 @@ log = logging.getLogger("console.request")
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    settings.refuse_unsafe_production()  # also for settings built in code (from_env checks them already)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), template_folder=str(PROJECT_ROOT / "templates"),
                 static_folder=str(PROJECT_ROOT / "static"))
     app.config.from_mapping(settings.flask_config())
