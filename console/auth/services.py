@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -100,6 +101,20 @@ def _device_failures(device: str, since) -> int:
         LoginAttempt.device == device, LoginAttempt.success.is_(False), LoginAttempt.at >= since))
 
 
+def normalise_email(email: str) -> str:
+    """A login's address as stored (trimmed, lower case), or a RuleViolation when it is not an e-mail address.
+    The same check as the form's (email_validator, no DNS lookup), for every caller: forms, CLI, demo data."""
+    email = email.strip().lower()
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise RuleViolation(email=_l("“%(email)s” is not an e-mail address; write it as name@example.com.",
+                                     email=email[:254])) from None
+    if len(email) > 254:
+        raise RuleViolation(email=_l("An e-mail address has at most 254 characters."))
+    return email
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise RuleViolation(password=_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
@@ -123,7 +138,7 @@ def save_login(actor: Login, login: Login | None, *, email: str, name: str, role
                phone_user: PhoneUser | None = None, language: str = "de", active: bool = True,
                password: str | None = None, skip_password_rules: bool = False) -> Login:
     """Create or change a login. The caller has loaded reseller/customer/phone_user through the actor's scope."""
-    email = email.strip().lower()
+    email = normalise_email(email)
     if role not in allowed_roles(actor):
         raise RuleViolation(role=_l("You may not give the role %(role)s.", role=role.value))
     binding = {Role.RESELLER: reseller, Role.CUSTOMER_ADMIN: customer, Role.END_USER: phone_user}.get(role)
