@@ -74,6 +74,8 @@ class Settings:
     login_lockout_minutes: int = 15
     login_ip_max_failures: int = 20
     login_ip_window_minutes: int = 15
+    # A signed-in session ends after this many days even without signing out (console.auth.sessions).
+    session_max_days: int = 30
     page_size: int = 25
     log_format: str = "json"
     # Phonebooks (console.directory): an empty LDAP_URL means the embedded slapd `make run` starts on loopback

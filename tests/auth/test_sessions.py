@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from console.auth.models import LoginSession, Role
 from console.extensions import db
-from tests.conftest import Browser
+from tests.conftest import Browser, utc
 
 
 def _session_cookie(browser: Browser) -> str:
@@ -72,3 +72,15 @@ def test_a_new_password_set_by_an_admin_or_a_deactivation_ends_every_session(app
     assert second.get("/customers/").status_code == 302
     target.active = True  # reactivated: the sessions from before stay ended
     assert _replay(app, copied).get("/customers/").status_code == 302
+
+
+def test_a_session_not_signed_out_ends_after_thirty_days(app, make_login, signed_in, freeze):
+    freeze(utc(2026, 11, 1, 9))
+    login = make_login(Role.STAFF_SUPPORT)
+    forgotten = signed_in(login)
+    freeze(utc(2026, 11, 30, 9))
+    assert forgotten.get("/customers/").status_code == 200
+    freeze(utc(2026, 12, 1, 9, 1))
+    assert forgotten.get("/customers/").status_code == 302
+    signed_in(login)  # the next sign-in clears the ended row away
+    assert _sessions_of(login) == 1
