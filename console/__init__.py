@@ -7,7 +7,6 @@ import time
 
 from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
-from sqlalchemy import bindparam
 
 from console import logs
 from console.config import INSTANCE_DIR, PROJECT_ROOT, Settings
@@ -20,6 +19,7 @@ log = logging.getLogger("console.request")
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    settings.refuse_unsafe_production()  # also for settings built in code (from_env checks them already)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), template_folder=str(PROJECT_ROOT / "templates"),
                 static_folder=str(PROJECT_ROOT / "static"))
     app.config.from_mapping(settings.flask_config())
@@ -37,14 +37,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     from console import models  # noqa: F401  every model registered before the first query
-    from console.auth.models import Login
+    from console.auth import sessions
 
-    # Built once: every request runs it (the session token as Flask-Login id ends old sessions on a new password).
-    login_by_token = _db.select(Login).where(Login.session_token == bindparam("token"), Login.active.is_(True))
-
-    @login_manager.user_loader
-    def load_login(token: str):
-        return _db.session.scalar(login_by_token, {"token": token})
+    login_manager.user_loader(sessions.load)  # the cookie names a server-side session that signing out ends
 
     _register_request_hooks(app)
     _register_blueprints(app)

@@ -2,7 +2,8 @@
 
 Statuspage users complain of windows shifted by a time zone or a DST change. So what people read names the
 weekday, the date, the zone abbreviation and the UTC offset, and what they type is refused when the wall-clock
-time does not exist (the spring-forward gap) or exists twice (the autumn hour).
+time does not exist (the spring-forward gap) or exists twice (the autumn hour). A time typed with a UTC offset
+is that instant and needs no such care.
 """
 from __future__ import annotations
 
@@ -31,15 +32,67 @@ def describe(instant: datetime, language: str = "de") -> str:
     return f"{text} Uhr {zone} (UTC{offset[:3]}:{offset[3:]})"
 
 
-def parse_local(naive: datetime, field: str) -> datetime:
-    """A wall-clock time typed for Berlin → an aware UTC instant; gaps and doubled hours are refused."""
+# Instants people may type: nothing in this console happens before 2000 or after 2999, and outside that range
+# adding a window's length or a reminder's lead could overflow what datetime can hold.
+MIN_YEAR, MAX_YEAR = 2000, 2999
+_HAS_TIME = re.compile(r"\d[T ]\d")
+
+
+def parse_typed(text: str, field: str) -> datetime:
+    """A date and time as a person types it → an aware UTC instant, or a RuleViolation saying what to write.
+
+    ISO 8601 with a time: `2026-12-08T22:00` or `2026-12-08 22:00` is Berlin wall-clock time (see parse_local);
+    with an offset (`2026-12-21T22:00+00:00`, `…Z`) it is exactly that instant, whatever Berlin's clocks do.
+    """
+    text = text.strip()
+    try:
+        if len(text) > 40 or not _HAS_TIME.search(text):
+            raise ValueError(text)
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise RuleViolation({field: _l("“%(text)s” is not a date and time. Write e.g. 2026-12-08T22:00 (Berlin "
+                                       "time) or 2026-12-08T21:00+00:00 (with a UTC offset).",
+                                       text=text[:40])}) from None
+    return parse_local(value, field)
+
+
+def _show(value: datetime) -> str:
+    text = f"{value.day:02d}.{value.month:02d}.{value.year:04d} {value.hour:02d}:{value.minute:02d}"
+    offset = value.strftime("%z") if value.tzinfo is not None else ""
+    return f"{text} UTC{offset[:3]}:{offset[3:]}" if offset else text
+
+
+def _out_of_range(shown: str, field: str) -> RuleViolation:
+    return RuleViolation({field: _l("%(t)s is outside the years %(first)d–%(last)d.", t=shown, first=MIN_YEAR,
+                                    last=MAX_YEAR)})
+
+
+def parse_local(value: datetime, field: str) -> datetime:
+    """A time typed for Berlin → an aware UTC instant.
+
+    A naive value is Berlin wall-clock time: one that does not exist (the spring-forward gap) or exists twice
+    (the autumn hour) is refused. An aware value (typed with an offset) already names an instant: it is taken
+    as it is, also inside those hours."""
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        shown = _show(value)
+        try:
+            instant = value.astimezone(timezone.utc)
+        except OverflowError:
+            raise _out_of_range(shown, field) from None
+        if not MIN_YEAR <= instant.year <= MAX_YEAR:
+            raise _out_of_range(shown, field)
+        return instant
+    naive = value.replace(tzinfo=None)
+    shown = _show(naive)
+    if not MIN_YEAR <= naive.year <= MAX_YEAR:
+        raise _out_of_range(shown, field)
     first = naive.replace(tzinfo=BERLIN, fold=0)
     if first.astimezone(timezone.utc).astimezone(BERLIN).replace(tzinfo=None) != naive:
         raise RuleViolation({field: _l("%(t)s does not exist on this day (clocks go forward). Choose a time "
-                                       "outside 02:00–03:00.", t=naive.strftime("%d.%m.%Y %H:%M"))})
+                                       "outside 02:00–03:00.", t=shown)})
     if first.utcoffset() != naive.replace(tzinfo=BERLIN, fold=1).utcoffset():
         raise RuleViolation({field: _l("%(t)s happens twice on this day (clocks go back). Choose a time outside "
-                                       "02:00–03:00.", t=naive.strftime("%d.%m.%Y %H:%M"))})
+                                       "02:00–03:00.", t=shown)})
     return first.astimezone(timezone.utc)
 
 

@@ -7,7 +7,10 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+
 from console.audit.recorder import acting_as
+from console.cli_types import Email, Month, Text, not_found
 from console.extensions import db
 
 
@@ -32,10 +35,11 @@ def accounts_cli():
 
 
 @accounts_cli.command("create-staff")
-@click.option("--email", required=True)
-@click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["staff_admin", "staff_support"]), default="staff_admin")
-@click.password_option(help="At least 10 characters.")
+@click.option("--email", required=True, type=Email(), help="the login's e-mail address (signs in with it)")
+@click.option("--name", required=True, type=Text(200), help="the person's name")
+@click.option("--role", type=click.Choice(["staff_admin", "staff_support"]), default="staff_admin",
+              show_default=True, help="what the login may do")
+@click.password_option(type=Text(200), help="At least 10 characters (asked for when not given).")
 def create_staff(email: str, name: str, role: str, password: str):
     """Create a staff login (the first one has to come from here)."""
     from console.auth.models import Login, Role
@@ -53,7 +57,7 @@ def create_staff(email: str, name: str, role: str, password: str):
 
 
 @accounts_cli.command("list-customers")
-@click.option("--reseller", help="only this reseller's customers (name)")
+@click.option("--reseller", type=Text(200), help="only this reseller's customers (its name)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON lines")
 def list_customers(reseller: str | None, as_json: bool):
     """List customers with their PBX, licence and user count."""
@@ -61,6 +65,8 @@ def list_customers(reseller: str | None, as_json: bool):
 
     query = select(Customer).join(Reseller).order_by(Reseller.name, Customer.name)
     if reseller:
+        if db.session.scalar(select(Reseller.id).where(Reseller.name == reseller)) is None:
+            raise not_found(_("There is no reseller named “%(name)s”.", name=reseller), "--reseller")
         query = query.where(Reseller.name == reseller)
     for c in db.session.scalars(query):
         row = {"id": c.id, "customer": c.name, "reseller": c.reseller.name, "pbx": c.pbx.name if c.pbx else None,
@@ -71,13 +77,13 @@ def list_customers(reseller: str | None, as_json: bool):
 
 
 @accounts_cli.command("peak")
-@click.argument("month", metavar="YYYY-MM")
-def peak(month: str):
-    """Peak licence counts per customer for a month (the billing basis, §2)."""
+@click.argument("month", type=Month())
+def peak(month: tuple[int, int]):
+    """Peak licence counts per customer for MONTH, written YYYY-MM (the billing basis, §2)."""
     from console.accounts.billing import monthly_peak
     from console.accounts.models import Customer
 
-    year, mon = (int(x) for x in month.split("-"))
+    year, mon = month
     for c in db.session.scalars(select(Customer).order_by(Customer.name)):
         click.echo(json.dumps({"customer": c.name, **monthly_peak(c.id, year, mon)}, ensure_ascii=False))
 
@@ -90,9 +96,12 @@ def demo_cli():
 @demo_cli.command("load")
 def demo_load():
     """Load the demo resellers, customers and logins (idempotent: existing demo data is left alone)."""
-    from console.demo import load_demo_data
+    from console.demo import DemoRefused, load_demo_data
 
     with acting_as(None, "demo loader"):
-        created = load_demo_data()
+        try:
+            created = load_demo_data()
+        except DemoRefused as exc:
+            raise click.ClickException(str(exc)) from None
         db.session.commit()
     click.echo("demo data loaded" if created else "demo data already present")

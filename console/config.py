@@ -1,20 +1,33 @@
 """Typed settings, read from environment variables with working embedded defaults.
 
 Demo/development mode (the default) runs with no configuration at all: SQLite in instance/,
-a fixed development secret. Production mode (CONSOLE_ENV=production) refuses to start without
-a real SECRET_KEY and a DATABASE_URL and sends session cookies over HTTPS only.
+a fixed development secret. Production mode (CONSOLE_ENV=production) refuses to start without a
+DATABASE_URL and a BASE_URL, and with any development secret (a published, short or guessable SECRET_KEY,
+a DIRECTORY_KEY that is no random Fernet key, DEMO, the embedded slapd's development password); it sends
+session cookies over HTTPS only.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 import os
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("CONSOLE_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 DEV_SECRET = "dev-only-secret-not-for-production"
 DEV_DIRECTORY_KEY = "L0yUNcj9Jvz1GwQv2ub1KINH1YET0oDv9f-DVchzxMg="  # demo mode only
+DEV_LDAP_PASSWORD = "stimme-dev-ldap"  # the embedded slapd's root password in development
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 90  # what a character-frequency estimate gives secrets.token_hex(16) at the very least
+GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_hex(32))'"
+GENERATE_FERNET_KEY = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 
 
 class ConfigError(RuntimeError):
@@ -23,6 +36,27 @@ class ConfigError(RuntimeError):
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _entropy_bits(text: str) -> float:
+    """A rough upper bound of the randomness in `text`: its length times the Shannon entropy of its characters.
+    It cannot see patterns ("abcabc…"), but it catches one repeated letter, short words and the like."""
+    counts = Counter(text)
+    return -sum(n * math.log2(n / len(text)) for n in counts.values())
+
+
+def _fernet_key_problem(key: str) -> str | None:
+    """Why `key` cannot be the production DIRECTORY_KEY, or None."""
+    if key == DEV_DIRECTORY_KEY:
+        return "is the development key published in the repository"
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+        Fernet(key)
+    except (ValueError, UnicodeEncodeError, binascii.Error):
+        return "is not a Fernet key (32 random bytes, URL-safe base64, 44 characters)"
+    if len(set(raw)) < 16:
+        return "is a valid Fernet key but not a random one"
+    return None
 
 
 @dataclass(frozen=True)
@@ -40,13 +74,15 @@ class Settings:
     login_lockout_minutes: int = 15
     login_ip_max_failures: int = 20
     login_ip_window_minutes: int = 15
+    # A signed-in session ends after this many days even without signing out (console.auth.sessions).
+    session_max_days: int = 30
     page_size: int = 25
     log_format: str = "json"
     # Phonebooks (console.directory): an empty LDAP_URL means the embedded slapd `make run` starts on loopback
     # (data in instance/slapd); the bind account then is its root. DIRECTORY_KEY encrypts Exchange credentials.
     ldap_url: str = ""
     ldap_bind_dn: str = "cn=admin,dc=stimme,dc=local"
-    ldap_bind_password: str = "stimme-dev-ldap"
+    ldap_bind_password: str = DEV_LDAP_PASSWORD
     ldap_base_dn: str = "dc=stimme,dc=local"
     ldap_starttls: bool = False
     ldap_embedded_port: int = 3890
@@ -89,30 +125,66 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
         env = dict(os.environ if environ is None else environ)
         values: dict = {}
+        problems: list[str] = []
         for f in fields(cls):
             if f.name == "extra":
                 continue
-            raw = env.get(f.name.upper()) or env.get(f"CONSOLE_{f.name.upper()}")
+            name = f.name.upper()
+            raw = env.get(name) or env.get(f"CONSOLE_{name}")
             if raw is None:
                 continue
             if f.type in ("bool", bool):
                 values[f.name] = _bool(raw)
             elif f.type in ("int", int):
-                values[f.name] = int(raw)
+                try:
+                    values[f.name] = int(raw.strip())
+                except ValueError:
+                    problems.append(f"{name} must be a whole number, not {raw!r}.")
             else:
                 values[f.name] = raw
+        if problems:
+            raise ConfigError(" ".join(problems))
+        production = values.get("env", cls.env) == "production"
+        if production and "demo" not in values:
+            values["demo"] = False  # demo mode is off in production unless asked for (and then refused below)
         settings = cls(**values)
-        if settings.production:
-            # Secrets and addresses that have development defaults must be given explicitly in production.
-            required = ["SECRET_KEY", "DATABASE_URL", "BASE_URL", "DIRECTORY_KEY"]
-            if settings.ldap_url:
-                required.append("LDAP_BIND_PASSWORD")
-            missing = [name for name in required if not (env.get(name) or env.get(f"CONSOLE_{name}"))]
+        if production:
+            given = lambda name: bool(env.get(name) or env.get(f"CONSOLE_{name}"))  # noqa: E731
+            # Addresses and secrets that have development defaults must be given explicitly in production.
+            missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "BASE_URL", "DIRECTORY_KEY",
+                                         "LDAP_BIND_PASSWORD") if not given(name)]
             if missing:
                 raise ConfigError(f"{', '.join(missing)} must be set in production (CONSOLE_ENV=production).")
-            if settings.demo and "DEMO" not in env:
-                settings = cls(**{**values, "demo": False})
+            settings.refuse_unsafe_production()
         return settings
+
+    def refuse_unsafe_production(self) -> None:
+        """In production, refuse every development value that is a secret, saying what to set instead.
+
+        create_app() calls it too, so settings built in code cannot skip it."""
+        if not self.production:
+            return
+        problems = []
+        key = self.secret_key
+        if key == DEV_SECRET:
+            problems.append("SECRET_KEY is the development secret published in the repository.")
+        elif len(key) < MIN_SECRET_LENGTH or _entropy_bits(key) < MIN_SECRET_BITS:
+            problems.append(f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters of random text "
+                            f"(about {MIN_SECRET_BITS} bits or more).")
+        if problems:
+            problems[-1] += f" Set SECRET_KEY to e.g. the output of: {GENERATE_SECRET}"
+        fernet_problem = _fernet_key_problem(self.directory_key)
+        if fernet_problem:
+            problems.append(f"DIRECTORY_KEY {fernet_problem}; set it to the output of: {GENERATE_FERNET_KEY}")
+        if self.demo:
+            problems.append("DEMO is not allowed in production: its logins all have the password 'demo'. "
+                            "Unset DEMO (or set DEMO=0).")
+        if self.ldap_bind_password in (DEV_LDAP_PASSWORD, ""):
+            problems.append("LDAP_BIND_PASSWORD is the embedded slapd's development password (or empty). Set it "
+                            "to the directory account's real password; for the embedded slapd choose a new one, "
+                            f"e.g. the output of: {GENERATE_SECRET}")
+        if problems:
+            raise ConfigError("Refusing to start in production (CONSOLE_ENV=production):\n- " + "\n- ".join(problems))
 
     def flask_config(self) -> dict:
         return {

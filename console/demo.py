@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from console import clock
@@ -26,10 +27,18 @@ DEMO_LOGINS = [
 ]
 
 
+class DemoRefused(RuntimeError):
+    """Demo data was asked for where it must not be: its logins have a published password."""
+
+
 def load_demo_data() -> bool:
     """Create the demo data unless it is there. Returns whether anything was created."""
-    if not current_app.extensions["settings"].demo:
-        raise RuntimeError("demo data is loaded only in demo mode (DEMO=1)")
+    settings = current_app.extensions["settings"]
+    if settings.production:
+        raise DemoRefused(_("Demo data is never loaded in production (CONSOLE_ENV=production): its logins all "
+                            "have the password “demo”."))
+    if not settings.demo:
+        raise DemoRefused(_("Demo data is loaded only in demo mode: set DEMO=1 (never in production)."))
     from console.media.standard import ensure_standard_hold_music
     music = ensure_standard_hold_music()   # idempotent: every PBX plays it until it has its own hold music
     from console.directory.demo import load_demo_phonebook

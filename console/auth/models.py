@@ -46,16 +46,20 @@ class Login(Audited, UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
-    # Changing it ends every session of this login (Flask-Login's alternative id).
-    session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     reseller: Mapped[Reseller | None] = relationship()
     customer: Mapped[Customer | None] = relationship()
     phone_user: Mapped[PhoneUser | None] = relationship()
 
+    # The key of the browser session this object was loaded for (console.auth.sessions); not a column.
+    session_key = None
+
     def get_id(self) -> str:
-        return self.session_token
+        """What Flask-Login keeps in the session cookie: the key of one LoginSession, never a lasting id."""
+        if not self.session_key:
+            raise RuntimeError("start a LoginSession (console.auth.sessions.start) before login_user()")
+        return self.session_key
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -80,6 +84,18 @@ class Login(Audited, UserMixin, db.Model):
         return f"{self.name} <{self.email}>"
 
 
+class LoginSession(db.Model):
+    """One signed-in browser. Its cookie carries a random key; only the key's SHA-256 is stored here.
+
+    Signing out deletes the row, so a copy of the cookie is worth nothing afterwards; a new password or a
+    deactivated login deletes the login's other rows."""
+    __tablename__ = "login_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login_id: Mapped[int] = mapped_column(ForeignKey("login.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
 class LoginAttempt(db.Model):
     """Every sign-in attempt, for throttling by address and for staff to see."""
     __tablename__ = "login_attempt"
@@ -88,3 +104,5 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+    # The nonce of the device cookie the attempt came with (console.auth.devices), if it had a valid one.
+    device: Mapped[str | None] = mapped_column(String(32), index=True)

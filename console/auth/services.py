@@ -1,17 +1,19 @@
 """Passwords, sign-in with lockout and throttling, and login accounts."""
 from __future__ import annotations
 
-import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from console import clock
 from console.accounts.models import Customer, PhoneUser, Reseller
+from console.auth import sessions
 from console.auth.models import Login, LoginAttempt, Role
 from console.errors import RuleViolation
 from console.extensions import db
@@ -39,8 +41,22 @@ class SignInRefused(Exception):
         self.message = message
 
 
-def authenticate(email: str, password: str, remote_addr: str) -> Login:
-    """Check a sign-in. Raises SignInRefused with a message that gives nothing away about which part was wrong."""
+def _refused() -> SignInRefused:
+    """The one answer for a wrong address, a wrong password, an inactive and a locked login: which of them it
+    was would tell a stranger that the address has an account."""
+    settings = current_app.extensions["settings"]
+    return SignInRefused(_l("E-mail address or password is wrong, or the login is locked for %(m)d minutes "
+                            "after too many failed attempts.", m=settings.login_lockout_minutes))
+
+
+def authenticate(email: str, password: str, remote_addr: str, devices: Mapping[int, str] | None = None) -> Login:
+    """Check a sign-in. Raises SignInRefused with a message that gives nothing away about which part was wrong.
+
+    `devices` maps login ids to the nonces of the valid device cookies the browser sent (console.auth.devices):
+    a known device is judged by its own failures instead of the account's lockout. Every attempt that gets past
+    the address throttle verifies exactly one argon2 hash (the login's, or a dummy for an unknown address), so
+    a locked, an unknown and a wrong answer take the same time.
+    """
     settings = current_app.extensions["settings"]
     email = email.strip().lower()
     now = clock.now()
@@ -48,29 +64,55 @@ def authenticate(email: str, password: str, remote_addr: str) -> Login:
     recent_failures = db.session.scalar(select(func.count(LoginAttempt.id)).where(
         LoginAttempt.remote_addr == remote_addr, LoginAttempt.success.is_(False), LoginAttempt.at >= window_start))
     if recent_failures >= settings.login_ip_max_failures:
+        # About this address, not about any account: every address hears the same.
         raise SignInRefused(_l("Too many failed sign-ins from your address. Try again in %(m)d minutes.",
                                m=settings.login_ip_window_minutes))
     login = db.session.scalar(select(Login).where(Login.email == email))
-    if login is not None and login.locked_until and login.locked_until > now:
-        db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, success=False, at=now))
-        minutes = max(1, int((login.locked_until - now).total_seconds() // 60) + 1)
-        raise SignInRefused(_l("This login is locked after too many failed attempts. Try again in %(m)d minutes.",
-                               m=minutes))
-    ok = verify_password(login, password) and login.active
-    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, success=ok, at=now))
+    password_ok = verify_password(login, password)
+    device = (devices or {}).get(login.id) if login is not None else None
+    if device is not None:
+        locked = _device_failures(device, now - timedelta(minutes=settings.login_lockout_minutes)) \
+            >= settings.login_max_failures
+    else:
+        locked = login is not None and login.locked_until is not None and login.locked_until > now
+    ok = password_ok and login is not None and login.active and not locked
+    # Attempts refused by a lock do not count against it (nor prolong it); they still count for the address.
+    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, success=ok, at=now,
+                                device=None if locked else device))
     if not ok:
-        if login is not None:
+        if login is not None and not locked and device is None:
             login.failed_logins += 1
             if login.failed_logins >= settings.login_max_failures:
                 login.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
                 login.failed_logins = 0
-        raise SignInRefused(_l("E-mail address or password is wrong."))
-    login.failed_logins = 0
-    login.locked_until = None
+        raise _refused()
+    if device is None:
+        login.failed_logins = 0
+        login.locked_until = None
+    # A known device signing in leaves the lockout in force for every other browser.
     login.last_login_at = now
     if _hasher.check_needs_rehash(login.password_hash):
         login.password_hash = hash_password(password)
     return login
+
+
+def _device_failures(device: str, since) -> int:
+    return db.session.scalar(select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.device == device, LoginAttempt.success.is_(False), LoginAttempt.at >= since))
+
+
+def normalise_email(email: str) -> str:
+    """A login's address as stored (trimmed, lower case), or a RuleViolation when it is not an e-mail address.
+    The same check as the form's (email_validator, no DNS lookup), for every caller: forms, CLI, demo data."""
+    email = email.strip().lower()
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise RuleViolation(email=_l("“%(email)s” is not an e-mail address; write it as name@example.com.",
+                                     email=email[:254])) from None
+    if len(email) > 254:
+        raise RuleViolation(email=_l("An e-mail address has at most 254 characters."))
+    return email
 
 
 def _check_password(password: str) -> None:
@@ -96,7 +138,7 @@ def save_login(actor: Login, login: Login | None, *, email: str, name: str, role
                phone_user: PhoneUser | None = None, language: str = "de", active: bool = True,
                password: str | None = None, skip_password_rules: bool = False) -> Login:
     """Create or change a login. The caller has loaded reseller/customer/phone_user through the actor's scope."""
-    email = email.strip().lower()
+    email = normalise_email(email)
     if role not in allowed_roles(actor):
         raise RuleViolation(role=_l("You may not give the role %(role)s.", role=role.value))
     binding = {Role.RESELLER: reseller, Role.CUSTOMER_ADMIN: customer, Role.END_USER: phone_user}.get(role)
@@ -111,7 +153,7 @@ def save_login(actor: Login, login: Login | None, *, email: str, name: str, role
     if password and not skip_password_rules:
         _check_password(password)
     if login is None:
-        login = Login(session_token=secrets.token_hex(32), failed_logins=0)
+        login = Login(failed_logins=0)
         db.session.add(login)
     if login is actor and not active:
         raise RuleViolation(active=_l("You cannot deactivate your own login."))
@@ -121,9 +163,10 @@ def save_login(actor: Login, login: Login | None, *, email: str, name: str, role
     login.phone_user = phone_user if role is Role.END_USER else None
     if password:
         login.password_hash = hash_password(password)
-        login.session_token = secrets.token_hex(32)  # a new password ends the other sessions
         login.failed_logins, login.locked_until = 0, None
     db.session.flush()
+    if password or not active:
+        sessions.end_others(login)  # a new password or a deactivation signs the login out elsewhere
     return login
 
 
@@ -132,8 +175,8 @@ def change_own_password(login: Login, current: str, new: str) -> None:
         raise RuleViolation(current=_l("The current password is wrong."))
     _check_password(new)
     login.password_hash = hash_password(new)
-    login.session_token = secrets.token_hex(32)  # other sessions end
     db.session.flush()
+    sessions.end_others(login)  # this browser stays signed in, every other one is signed out
 
 
 def unlock(login: Login) -> None:

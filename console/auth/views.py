@@ -7,10 +7,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from console import LANGUAGES
 from console.accounts.models import Customer, PhoneUser, Reseller
-from console.auth import services
+from console.auth import devices, services, sessions
 from console.auth.forms import LanguageForm, LoginAccountForm, PasswordForm, SignInForm
 from console.auth.models import Login, Role
 from console.auth.permissions import can_manage_login, requires
+from console.auth.redirects import local_path
 from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation
 from console.extensions import db
@@ -25,7 +26,7 @@ ROLE_LABELS = {
 
 
 def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else url_for("web.dashboard")
+    return local_path(target) or url_for("web.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -34,22 +35,28 @@ def login():
         return redirect(url_for("web.dashboard"))
     form = SignInForm()
     if form.validate_on_submit():
+        known = devices.read(request.cookies.get(devices.COOKIE_NAME))
         try:
-            account = services.authenticate(form.email.data, form.password.data, request.remote_addr or "-")
+            account = services.authenticate(form.email.data, form.password.data, request.remote_addr or "-", known)
         except services.SignInRefused as exc:
             db.session.commit()  # the failed attempt and the lockout count must stay recorded
             form.form_errors.append(str(exc.message))
             return render("auth/login.html", form=form), 401
+        sessions.start(account)
         db.session.commit()
         session.clear()
         login_user(account)
-        return redirect(_safe_next(request.args.get("next")), 303)
+        response = redirect(_safe_next(request.args.get("next")), 303)
+        devices.remember(response, known, account.id)
+        return response
     return render("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    sessions.end(current_user._get_current_object())  # a copy of this browser's cookie is worthless from now
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -78,7 +85,6 @@ def change_password():
             apply_errors(form, exc)
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # the new session token replaces the old one
             flash(_("Your password is changed. Other sessions are signed out."), "success")
             return redirect(url_for("web.dashboard"), 303)
     return render("form.html", form=form, title=_("Change password"), cancel=url_for("web.dashboard"))

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import click
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from console.accounts.models import PhoneUser, Pbx
+from console.cli_types import Text, not_found
 from console.extensions import db
 
 
@@ -16,14 +18,14 @@ def directory_cli():
 def _pbx(name: str) -> Pbx:
     pbx = db.session.scalar(select(Pbx).where(Pbx.name == name))
     if pbx is None:
-        raise click.ClickException(f"no PBX named {name!r}")
+        raise not_found(_("There is no PBX named %(names)s.", names=name), "--pbx")
     return pbx
 
 
 @directory_cli.command("lookup")
-@click.option("--pbx", "pbx_name", required=True, help="the PBX's name")
-@click.option("--user", "extension", help="also the private book of the user with this extension")
-@click.argument("number")
+@click.option("--pbx", "pbx_name", required=True, type=Text(253), help="the PBX's name")
+@click.option("--user", "extension", type=Text(20), help="also the private book of the user with this extension")
+@click.argument("number", type=Text(40))
 def lookup(pbx_name: str, extension: str | None, number: str):
     """Print the caller name for NUMBER (exit status 1 when nobody has it)."""
     from console.directory.books import lookup_name
@@ -35,12 +37,13 @@ def lookup(pbx_name: str, extension: str | None, number: str):
         user = db.session.scalar(select(PhoneUser).where(PhoneUser.pbx_id == pbx.id,
                                                          PhoneUser.extension == extension))
         if user is None:
-            raise click.ClickException(f"no user with extension {extension} on {pbx_name}")
+            raise not_found(_("%(pbx)s has no user with extension %(extension)s.", pbx=pbx_name,
+                              extension=extension), "--user")
     from console.directory.connection import DirectoryUnavailable
     try:
         name = lookup_name(get_directory(), pbx, number, user)
     except DirectoryUnavailable as exc:
-        raise click.ClickException(f"directory not reachable: {exc}") from None
+        raise click.ClickException(_("The directory is not reachable: %(error)s", error=exc)) from None
     if name is None:
         click.echo("not found", err=True)
         raise SystemExit(1)
@@ -48,7 +51,7 @@ def lookup(pbx_name: str, extension: str | None, number: str):
 
 
 @directory_cli.command("ldap-url")
-@click.option("--pbx", "pbx_name", required=True, help="the PBX's name")
+@click.option("--pbx", "pbx_name", required=True, type=Text(253), help="the PBX's name")
 def ldap_url(pbx_name: str):
     """Print the settings to enter on the innovaphone PBX (reverse lookup URL, search base, bind account)."""
     from console.directory.connection import get_directory
@@ -64,7 +67,7 @@ def ldap_url(pbx_name: str):
 
 
 @directory_cli.command("reader-password")
-@click.option("--pbx", "pbx_name", required=True, help="the PBX's name")
+@click.option("--pbx", "pbx_name", required=True, type=Text(253), help="the PBX's name")
 def reader_password(pbx_name: str):
     """Create the PBX's LDAP bind account or give it a new password, printed once (stimme operations only:
     the account reads every book of the PBX). The PBX looks up no names until the new one is entered."""
@@ -75,8 +78,8 @@ def reader_password(pbx_name: str):
 
 
 @directory_cli.command("issue-token")
-@click.option("--pbx", "pbx_name", required=True)
-@click.option("--name", default="PBX", help="what the token is for")
+@click.option("--pbx", "pbx_name", required=True, type=Text(253), help="the PBX's name")
+@click.option("--name", default="PBX", show_default=True, type=Text(100), help="what the token is for")
 def issue_token(pbx_name: str, name: str):
     """Issue a bearer token for GET /api/v1/directory/lookup (printed once)."""
     from console.audit.recorder import acting_as
@@ -90,7 +93,7 @@ def issue_token(pbx_name: str, name: str):
 
 
 @directory_cli.command("sync")
-@click.option("--customer", "customer_name", required=True, help="the customer's name")
+@click.option("--customer", "customer_name", required=True, type=Text(200), help="the customer's name")
 def sync(customer_name: str):
     """Run the customer's Exchange sync now and print the report."""
     from console.accounts.models import Customer
@@ -101,7 +104,7 @@ def sync(customer_name: str):
 
     account = db.session.scalar(select(ExchangeAccount).join(Customer).where(Customer.name == customer_name))
     if account is None:
-        raise click.ClickException(f"no Exchange account for {customer_name!r}")
+        raise not_found(_("“%(name)s” is no customer with an Exchange account.", name=customer_name), "--customer")
     with acting_as(None, "cli"):
         run = exchange.request_sync(account, "manual")
         db.session.commit()

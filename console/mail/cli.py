@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
+from console.cli_types import Id, Port, not_found
 from console.extensions import db
 
 
@@ -22,14 +24,14 @@ def deliver():
 
 
 @mail_cli.command("retry")
-@click.argument("message_id", type=int)
+@click.argument("message_id", type=Id())
 def retry(message_id: int):
-    """Put a failed or waiting message back in the queue, due now (the mail worker sends it)."""
+    """Put the failed or waiting message MESSAGE_ID back in the queue, due now (the mail worker sends it)."""
     from console.mail.delivery import retry_now
     from console.mail.models import OutboxMessage, OutboxState
     row = db.session.get(OutboxMessage, message_id)
     if row is None:
-        raise click.ClickException(f"no outbox message {message_id}")
+        raise not_found(_("There is no outbox message %(id)d.", id=message_id), "MESSAGE_ID")
     if row.state is OutboxState.SENT:
         raise click.ClickException(f"message {message_id} was sent at {row.sent_at:%Y-%m-%d %H:%M} UTC")
     retry_now(row)
@@ -38,7 +40,7 @@ def retry(message_id: int):
 
 
 @mail_cli.command("sink")
-@click.option("--port", type=int, help="default: MAIL_SINK_PORT")
+@click.option("--port", type=Port(), help="the port to listen on (default: MAIL_SINK_PORT)")
 def sink(port: int | None):
     """Run the embedded SMTP sink that keeps every message in the Maildir (when SMTP_URL is unset)."""
     from console.mail.smtpd import serve, sink_controller
