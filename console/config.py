@@ -101,6 +101,7 @@ class Settings:
     inbound_domains: str = "stimme.local"
     inbound_addresses: str = "stoerung=incidents"  # local part → handler name, comma-separated
     inbound_max_bytes: int = 25 * 1024 * 1024
+    inbound_authserv_id: str = ""  # the receiving MTA's Authentication-Results id (console.mail.authresults)
     # Hold music and announcements (console.media): where files live, and what an upload may be.
     media_dir: str = str(INSTANCE_DIR / "media")
     media_max_bytes: int = 25 * 1024 * 1024

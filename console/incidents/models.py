@@ -152,6 +152,7 @@ class Incident(Audited, db.Model):
     events: Mapped[list["IncidentEvent"]] = relationship(back_populates="incident", order_by="IncidentEvent.id",
                                                          cascade="all, delete-orphan")
     merged_into: Mapped["Incident | None"] = relationship(remote_side=[id])
+    inbound_message: Mapped["InboundMessage | None"] = relationship(viewonly=True)  # a mailed report's mail
 
     __table_args__ = (Index("ix_incident_search_vector", "search_vector", postgresql_using="gin"),)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from console import clock, servicehours
+from console.extensions import db
 from console.incidents.models import Incident, IncidentEvent
 from console.incidents.qualification import FIELD_LABELS, network_findings
 from console.mail.outbox import queue_mail
@@ -29,8 +30,10 @@ def acknowledge(incident: Incident) -> None:
     starts = None if servicehours.is_service_time(received) else servicehours.next_service_start(received)
     template = "incidents/acknowledgement" if incident.qualified else "incidents/completion_request"
     missing = [str(FIELD_LABELS[name]) for name in incident.missing_fields if name in FIELD_LABELS]
+    answered = _mail_of_reporter(incident)
     queue_mail(key=f"incident-{incident.id}-ack-{incident.reporter_email}", to=incident.reporter_email,
-               template=template, language=incident.language,
+               template=template, language=incident.language, field="reporter_email",
+               auto_submitted="auto-replied" if answered is not None else "auto-generated", **_thread(answered),
                context=_context(incident, work_starts=starts, missing=missing,
                                 complete_link=f"{_base_url()}/incidents/{incident.id}/complete"))
 
@@ -40,7 +43,29 @@ def reply(incident: Incident, event: IncidentEvent) -> None:
     if not incident.reporter_email or not event.by_staff:
         return
     queue_mail(key=f"incident-{incident.id}-reply-{event.id}", to=incident.reporter_email,
-               template="incidents/reply", language=incident.language, context=_context(incident, event=event))
+               template="incidents/reply", language=incident.language, context=_context(incident, event=event),
+               field="reporter_email", **_thread(_mail_of_reporter(incident)))
+
+
+def _mail_of_reporter(incident: Incident):
+    """The mail the reporter sent this report in, or None (another channel, or filed by staff on a reseller's
+    behalf: then the acknowledgement answers nobody's mail)."""
+    if incident.inbound_message_id is None or not incident.reporter_email:
+        return None
+    from console.incidents.mail import sender_of
+    from console.mail.models import InboundMessage
+    inbound = db.session.get(InboundMessage, incident.inbound_message_id)
+    message = inbound.parsed if inbound is not None else None
+    sender = sender_of(message) if message is not None else None
+    return message if sender is not None and sender.key == incident.reporter_email.lower() else None
+
+
+def _thread(message) -> dict:
+    """In-Reply-To and References naming the mail answered (RFC 3834, RFC 5322 §3.6.4): the answer is marked
+    as one and lands in the reporter's thread."""
+    from console.mail.autoreply import thread_of
+    in_reply_to, references = thread_of(message) if message is not None else (None, None)
+    return {"in_reply_to": in_reply_to, "references": references} if in_reply_to else {}
 
 
 def sla_warning(incident: Incident, clock_name: str, due, recipient: str, language: str) -> None:

@@ -17,6 +17,7 @@ from console.incidents.models import (ApiToken, Channel, EventKind, Incident, In
                                       Outage, Priority, State, TimeEntry)
 from console.incidents.qualification import CheckedReport
 from console.incidents.sla import recompute_sla
+from console.mail import addresses
 
 # Which state may follow which (reopen: resolved/closed → in progress).
 TRANSITIONS = {
@@ -31,8 +32,10 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ALLOWED_ATTACHMENT_TYPES = {
     "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain",
     "application/vnd.tcpdump.pcap", "application/x-pcapng", "application/octet-stream",
+    "message/rfc822",  # a forwarded mail (kept whole from a mailed report)
 }
-ALLOWED_ATTACHMENT_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".txt", ".log", ".pcap", ".pcapng"}
+ALLOWED_ATTACHMENT_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".txt", ".log", ".pcap", ".pcapng",
+                               ".eml"}
 
 
 def _label(actor: Login | None) -> str:
@@ -67,13 +70,17 @@ def _apply(incident: Incident, checked: CheckedReport) -> None:
 
 def file_report(reseller: Reseller, checked: CheckedReport, *, channel: Channel, actor: Login | None = None,
                 reporter_email: str | None = None, language: str | None = None,
-                priority: Priority = Priority.P3, inbound_message_id: int | None = None) -> Incident:
+                priority: Priority = Priority.P3, inbound_message_id: int | None = None,
+                acknowledge: bool = True) -> Incident:
     """Store a report with its number and acknowledge it by mail (always accepted, §7.8).
 
-    Form and API refuse unqualified reports before calling this; mail reports arrive unqualified.
+    Form and API refuse unqualified reports before calling this; mail reports arrive unqualified. A mail that
+    must not be answered automatically (RFC 3834: automatic or list mail) is filed with acknowledge=False.
     """
     if channel is not Channel.MAIL and not checked.qualified:
         raise RuleViolation({**checked.missing_messages(), **checked.invalid})
+    if reporter_email:
+        addresses.parse(reporter_email, "reporter_email")  # InvalidAddress: refused before anything is stored
     incident = Incident(reseller=reseller, channel=channel, reported_by_id=actor.id if actor else None,
                         reporter_email=(reporter_email or (actor.email if actor else None) or reseller.notice_email),
                         language=language or (actor.language if actor else reseller.language),
@@ -86,7 +93,8 @@ def file_report(reseller: Reseller, checked: CheckedReport, *, channel: Channel,
     _event(incident, EventKind.CREATED, actor, new=channel.value, at=incident.opened_at)
     search.refresh(incident)
     recompute_sla(incident)
-    notify.acknowledge(incident)
+    if acknowledge:
+        notify.acknowledge(incident)
     return incident
 
 
@@ -186,8 +194,9 @@ def add_attachment(incident: Incident, filename: str, content_type: str, data: b
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise RuleViolation(attachment=_l("%(name)s is larger than 10 MB.", name=name))
     if suffix not in ALLOWED_ATTACHMENT_SUFFIXES or (content_type or "").split(";")[0] not in ALLOWED_ATTACHMENT_TYPES:
-        raise RuleViolation(attachment=_l("%(name)s: only screenshots (PNG, JPEG, GIF, WebP), PDF, text and "
-                                          "packet captures (.pcap, .pcapng) are accepted.", name=name))
+        raise RuleViolation(attachment=_l("%(name)s: only screenshots (PNG, JPEG, GIF, WebP), PDF, text, packet "
+                                          "captures (.pcap, .pcapng) and forwarded mails (.eml) are accepted.",
+                                          name=name))
     attachment = IncidentAttachment(incident_id=incident.id, filename=name, content_type=content_type.split(";")[0],
                                     size=len(data), data=data)
     db.session.add(attachment)

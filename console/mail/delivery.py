@@ -9,14 +9,19 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import select, update
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from werkzeug.utils import import_string
 
 from console import clock
 from console.extensions import db
+from console.mail import addresses
+from console.mail.addresses import InvalidAddress, MailAddress
 from console.mail.backoff import next_attempt
 from console.mail.models import OutboxMessage, OutboxState
 from console.mail.smtp import SmtpTarget
@@ -24,6 +29,10 @@ from console.mail.smtp import SmtpTarget
 log = logging.getLogger("console.mail")
 STALE_CLAIM = timedelta(minutes=15)
 FAILURE_NOTICE = "mail_failed"
+LOCAL_ERROR_TRIES = 3   # an error that is not the server's answer: this many tries, then failed and staff told
+WAIT_FOR_EARLIER = timedelta(minutes=1)
+# topic prefix → "module:function(topic) -> current revision or None (the topic is gone)"
+CURRENT_REVISION = {"maintenance": "console.maintenance.notices:current_sequence"}
 
 
 @dataclass
@@ -31,17 +40,32 @@ class DeliveryReport:
     sent: int = 0
     deferred: int = 0
     failed: int = 0
+    superseded: int = 0
 
     def __str__(self) -> str:
-        return f"{self.sent} sent, {self.deferred} deferred, {self.failed} failed"
+        text = f"{self.sent} sent, {self.deferred} deferred, {self.failed} failed"
+        return f"{text}, {self.superseded} superseded" if self.superseded else text
 
 
 class _Outcome(Exception):
-    """How one attempt ended when it did not end in `sent`."""
+    """How one attempt ended when it did not end in `sent`. `local`: not the server's answer but an error here
+    (a bug, an address smtplib cannot write): retried LOCAL_ERROR_TRIES times, then failed."""
 
-    def __init__(self, reason: str, permanent: bool, connection_lost: bool = False):
+    def __init__(self, reason: str, permanent: bool, connection_lost: bool = False, local: bool = False):
         super().__init__(reason)
-        self.reason, self.permanent, self.connection_lost = reason, permanent, connection_lost
+        self.reason, self.permanent, self.connection_lost, self.local = reason, permanent, connection_lost, local
+
+
+class _Superseded(Exception):
+    """A newer revision of the message's topic exists: it is never sent."""
+
+
+class _NotYet(Exception):
+    """An earlier message on the same topic to the same recipient is still on its way: this one waits for it."""
+
+    def __init__(self, due: datetime):
+        super().__init__(due)
+        self.due = due
 
 
 def deliver_due(batch: int = 100) -> DeliveryReport:
@@ -83,6 +107,8 @@ def _claim(batch: int) -> list[int]:
 
 
 def _send_batch(target: SmtpTarget, ids: list[int], report: DeliveryReport) -> None:
+    """Each claimed message ends in its own outcome, committed on its own: whatever one message does (an
+    address smtplib cannot write, a bug), the others are sent and none is left `sending`."""
     envelope_from = parseaddr(current_app.extensions["settings"].mail_from)[1]
     conn: smtplib.SMTP | None = None
     broken: _Outcome | None = None  # once the server is unreachable, the rest of the batch waits too
@@ -91,15 +117,27 @@ def _send_batch(target: SmtpTarget, ids: list[int], report: DeliveryReport) -> N
     try:
         for row in claimed:
             try:
+                _check_current(row)
                 if broken:
                     raise broken
+                recipient = _recipient(row)
                 if conn is None:
                     conn = _connect(target)
-                _send_one(conn, envelope_from, row)
+                _send_one(conn, target, envelope_from, row, recipient)
+            except _Superseded as superseded:
+                row.state, row.next_attempt_at, row.last_error = OutboxState.SUPERSEDED, None, str(superseded)
+                report.superseded += 1
+            except _NotYet as wait:
+                row.state, row.next_attempt_at = OutboxState.QUEUED, wait.due
+                report.deferred += 1
             except _Outcome as outcome:
                 if outcome.connection_lost:
                     broken, conn = outcome, _close(conn)
                 _record_failure(row, outcome, report)
+            except Exception as exc:  # not the server's answer: this message alone is at fault
+                log.exception("mail %s to %s could not be sent", row.id, row.recipient)
+                conn = _close(conn)  # the SMTP dialogue may stand anywhere now: start afresh
+                _record_failure(row, _Outcome(f"{type(exc).__name__}: {exc}", False, local=True), report)
             else:
                 row.state, row.sent_at, row.last_error = OutboxState.SENT, clock.now(), None
                 row.attempts += 1
@@ -107,6 +145,48 @@ def _send_batch(target: SmtpTarget, ids: list[int], report: DeliveryReport) -> N
             db.session.commit()
     finally:
         _close(conn)
+
+
+def _check_current(row: OutboxMessage) -> None:
+    """Send a message on a topic only while it tells the topic's current revision, and after the messages on
+    that topic queued before it for the same recipient: nobody gets an older SEQUENCE after a newer one."""
+    if not row.topic:
+        return
+    if row.revision is not None:
+        current = _current_revision(row.topic)
+        if current is None or current > row.revision:
+            raise _Superseded(_in_default_language(
+                _l("Not sent: superseded by a newer notice on the same subject (revision %(old)s, now %(new)s).",
+                   old=row.revision, new=current if current is not None else "–")))
+    same_or_newer = OutboxMessage.revision.is_(None) if row.revision is None else \
+        (OutboxMessage.revision.is_(None) | (OutboxMessage.revision >= row.revision))
+    earlier = db.session.execute(
+        select(OutboxMessage.state, OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.topic == row.topic, OutboxMessage.recipient == row.recipient,
+               OutboxMessage.id < row.id,
+               (OutboxMessage.state == OutboxState.SENDING)
+               | ((OutboxMessage.state == OutboxState.QUEUED) & same_or_newer))
+        .order_by(OutboxMessage.id).limit(1)).first()
+    if earlier is not None:
+        now = clock.now()
+        waits_for = earlier.next_attempt_at if earlier.state is OutboxState.QUEUED and earlier.next_attempt_at \
+            else now + WAIT_FOR_EARLIER
+        raise _NotYet(max(waits_for, now + timedelta(seconds=1)))
+
+
+def _current_revision(topic: str) -> int | None:
+    """The topic's current revision from its owner (CURRENT_REVISION), else the newest revision queued."""
+    owner = CURRENT_REVISION.get(topic.partition(":")[0])
+    if owner is not None:
+        return import_string(owner)(topic)
+    return db.session.scalar(select(func.max(OutboxMessage.revision)).where(OutboxMessage.topic == topic))
+
+
+def _recipient(row: OutboxMessage) -> MailAddress:
+    try:
+        return addresses.parse(row.recipient)
+    except InvalidAddress as exc:  # queued before addresses were checked: it can never be sent
+        raise _Outcome(_in_default_language(exc.reason), True) from None
 
 
 def _connect(target: SmtpTarget) -> smtplib.SMTP:
@@ -120,10 +200,18 @@ def _connect(target: SmtpTarget) -> smtplib.SMTP:
         raise _Outcome(f"{target.describe()}: {type(exc).__name__}: {exc}", False, connection_lost=True) from None
 
 
-def _send_one(conn: smtplib.SMTP, envelope_from: str, row: OutboxMessage) -> None:
-    recipient = parseaddr(row.recipient)[1] or row.recipient
+def _send_one(conn: smtplib.SMTP, target: SmtpTarget, envelope_from: str, row: OutboxMessage,
+              recipient: MailAddress) -> None:
+    options: list[str] = []
+    if recipient.smtputf8:
+        if not conn.has_extn("smtputf8"):
+            raise _Outcome(_in_default_language(_l(
+                "The address %(address)s has non-ASCII characters before the @; the mail server %(server)s does "
+                "not offer SMTPUTF8, so it cannot be sent there.", address=recipient.addr_spec,
+                server=target.describe())), True)
+        options.append("SMTPUTF8")
     try:
-        conn.sendmail(envelope_from, [recipient], row.raw)
+        conn.sendmail(envelope_from, [recipient.envelope], row.raw, mail_options=options)
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         raise _Outcome(_reply(code, text), code >= 500) from None
@@ -139,7 +227,8 @@ def _record_failure(row: OutboxMessage, outcome: _Outcome, report: DeliveryRepor
     now = clock.now()
     row.attempts += 1
     row.last_error = outcome.reason[:2000]
-    due = None if outcome.permanent else next_attempt(row.attempts, row.created_at, now)
+    permanent = outcome.permanent or (outcome.local and row.attempts >= LOCAL_ERROR_TRIES)
+    due = None if permanent else next_attempt(row.attempts, row.created_at, now)
     if due is None:
         row.state, row.next_attempt_at = OutboxState.FAILED, None
         report.failed += 1
@@ -155,8 +244,17 @@ def _tell_staff(row: OutboxMessage) -> None:
         return  # a failed failure notice would only breed more of them; it shows in the outbox
     from console.mail.outbox import queue_mail
     settings = current_app.extensions["settings"]
-    queue_mail(key=f"mail-failed:{row.id}", to=settings.mail_staff_to, template=FAILURE_NOTICE,
-               context={"message": row, "base_url": settings.base_url}, language=settings.default_language)
+    try:
+        with db.session.begin_nested():
+            queue_mail(key=f"mail-failed:{row.id}", to=settings.mail_staff_to, template=FAILURE_NOTICE,
+                       context={"message": row, "base_url": settings.base_url}, language=settings.default_language)
+    except Exception:  # MAIL_STAFF_TO itself unusable: the failure still shows in the outbox
+        log.exception("could not tell staff (MAIL_STAFF_TO=%r) about mail %s", settings.mail_staff_to, row.id)
+
+
+def _in_default_language(text) -> str:
+    with force_locale(current_app.extensions["settings"].default_language):
+        return str(text)
 
 
 def _reply(code: int, text: bytes | str) -> str:

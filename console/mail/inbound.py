@@ -2,13 +2,17 @@
 
 Handlers are declared here, by import string, keyed by name. Which local part goes to which handler is
 configuration (INBOUND_ADDRESSES, e.g. "stoerung=incidents,fax=fax"); accepted domains come from
-INBOUND_DOMAINS. A handler is `def handle_inbound(message: InboundMessage) -> None`: it flushes, the dispatcher
-commits; raising leaves the message stored for another try and for staff.
+INBOUND_DOMAINS. A handler is `def handle_inbound(message: InboundMessage) -> Outcome | None`: it flushes, the
+dispatcher commits; raising leaves the message stored for another try (MAX_ATTEMPTS in all, then staff are told).
+The Outcome it returns says what it did, or that it holds the message for staff to assign.
 """
 from __future__ import annotations
 
+import email
+import email.policy
 import logging
 import traceback
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
 
@@ -18,7 +22,9 @@ from werkzeug.utils import import_string
 
 from console import clock
 from console.extensions import db
+from console.mail import authresults
 from console.mail.backoff import next_attempt
+from console.mail.content import clean_line
 from console.mail.models import InboundMessage, InboundState
 
 log = logging.getLogger("console.mail.inbound")
@@ -26,8 +32,14 @@ log = logging.getLogger("console.mail.inbound")
 INBOUND_HANDLERS: dict[str, str] = {
     "incidents": "console.incidents.mail:handle_inbound",
 }
+# handler name → the module with which staff act on a message its handler held (or kept failing on), e.g. file it
+# as a reseller's fault report: `assign_choices(message) -> choices`, `assign_inbound(message, choice, actor)`
+INBOUND_ASSIGNERS: dict[str, str] = {
+    "incidents": "console.incidents.mail",
+}
 
 LEASE = timedelta(minutes=10)  # a dispatcher that dies mid-handler frees the message after this
+MAX_ATTEMPTS = 5  # then the message is `failed` and staff are told; a handler that fails that often will not heal
 
 
 def _settings():
@@ -54,15 +66,46 @@ def handler_for(address: str, settings=None) -> str | None:
     return name if name in INBOUND_HANDLERS else None
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a handler did with a message, for staff (a code the inbound page names in words).
+
+    `held`: the handler would not act on it alone (an unknown or forged sender): the message waits for staff,
+    who assign it (INBOUND_ASSIGNERS) or set it aside."""
+    code: str
+    held: bool = False
+
+
 def store(mail_from: str, rcpt_tos: list[str], raw: bytes, peer: str | None = None) -> list[int]:
-    """Persist the message once per recipient, committed, before any handler runs. Returns the row ids."""
+    """Persist the message once per handler, committed, before any handler runs. Returns the row ids.
+
+    Recipients that go to the same handler share one row (`stoerung@` and `STOERUNG@` are one report)."""
     now = clock.now()
-    rows = [InboundMessage(mail_from=mail_from[:320], rcpt_to=rcpt[:320], handler=handler_for(rcpt) or "",
-                           raw=raw, size=len(raw), peer=(peer or "")[:100], received_at=now,
-                           state=InboundState.RECEIVED, attempts=0, next_attempt_at=now) for rcpt in rcpt_tos]
+    by_handler: dict[str, list[str]] = {}
+    for rcpt in rcpt_tos:
+        spellings = by_handler.setdefault(handler_for(rcpt) or "", [])
+        if rcpt.lower() not in (r.lower() for r in spellings):
+            spellings.append(rcpt)
+    message_id, auth = _read_headers(raw)
+    rows = [InboundMessage(mail_from=mail_from[:320], rcpt_to=", ".join(rcpts)[:320], handler=handler, raw=raw,
+                           size=len(raw), peer=(peer or "")[:100], received_at=now, state=InboundState.RECEIVED,
+                           attempts=0, next_attempt_at=now, message_id=message_id, auth_results=auth)
+            for handler, rcpts in by_handler.items()]
     db.session.add_all(rows)
     db.session.commit()
     return [r.id for r in rows]
+
+
+def _read_headers(raw: bytes) -> tuple[str | None, dict | None]:
+    """The Message-ID and the receiving MTA's Authentication-Results; never fails (the message is stored
+    whatever it looks like)."""
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        message_id = clean_line(str(message.get("Message-ID") or ""))[:250] or None
+        return message_id, authresults.trusted_results(message, _settings().inbound_authserv_id)
+    except Exception:
+        log.exception("could not read the headers of an inbound message")
+        return None, None
 
 
 def dispatch(message_id: int) -> bool:
@@ -72,13 +115,15 @@ def dispatch(message_id: int) -> bool:
     row = db.session.get(InboundMessage, message_id, populate_existing=True)
     try:
         handler = import_string(INBOUND_HANDLERS[row.handler])
-        handler(row)
+        outcome = handler(row)
         db.session.flush()
     except Exception as exc:  # any handler failure: keep the message, try again later
         db.session.rollback()
         _record_failure(message_id, exc)
         return False
-    row.state, row.handled_at, row.next_attempt_at, row.last_error = InboundState.HANDLED, clock.now(), None, None
+    row.outcome = outcome.code[:40] if isinstance(outcome, Outcome) else None
+    row.state = InboundState.HELD if isinstance(outcome, Outcome) and outcome.held else InboundState.HANDLED
+    row.handled_at, row.next_attempt_at, row.last_error = clock.now(), None, None
     row.attempts += 1
     db.session.commit()
     return True
@@ -95,8 +140,23 @@ def dispatch_due() -> int:
 
 
 def retry_now(row: InboundMessage) -> None:
-    """Staff's "retry now": due at once (flushes)."""
+    """Staff's "retry now": due at once (flushes). A failed message gets one more try; a held one is handed to its
+    handler again (say, after staff registered the sender's address)."""
     row.state, row.next_attempt_at = InboundState.RETRY, clock.now()
+    db.session.flush()
+
+
+def assigner(row: InboundMessage):
+    """The handler's module for staff to act on a held or failed message, or None (INBOUND_ASSIGNERS)."""
+    path = INBOUND_ASSIGNERS.get(row.handler)
+    return import_string(path) if path else None
+
+
+def set_aside(row: InboundMessage, actor_label: str) -> None:
+    """Staff decided the message needs nothing (spam, an answer to nobody): handled, nothing filed (flushes)."""
+    row.state, row.outcome, row.handled_at, row.next_attempt_at = (InboundState.HANDLED, "set_aside", clock.now(),
+                                                                   None)
+    row.handled_by = actor_label[:300]
     db.session.flush()
 
 
@@ -113,14 +173,31 @@ def _lease(message_id: int) -> bool:
 
 
 def _record_failure(message_id: int, exc: Exception) -> None:
+    """Another try later; after MAX_ATTEMPTS the message is `failed` and staff are told (MAIL_STAFF_TO)."""
     row = db.session.get(InboundMessage, message_id, populate_existing=True)
     now = clock.now()
     row.attempts += 1
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     row.last_error = (detail if row.handler in INBOUND_HANDLERS else f"no handler named {row.handler!r}")[:2000]
-    due = next_attempt(row.attempts, row.received_at, now)
+    due = next_attempt(row.attempts, row.received_at, now) if row.attempts < MAX_ATTEMPTS else None
     row.state = InboundState.RETRY if due else InboundState.FAILED
     row.next_attempt_at = due
     log.warning("inbound mail %s for %s: handler %s failed (attempt %s): %s", row.id, row.rcpt_to, row.handler,
                 row.attempts, row.last_error)
+    if row.state is InboundState.FAILED:
+        _tell_staff(row)
     db.session.commit()
+
+
+def _tell_staff(row: InboundMessage) -> None:
+    from console.mail.outbox import queue_mail
+    settings = _settings()
+    try:
+        with db.session.begin_nested():
+            queue_mail(key=f"inbound-failed:{row.id}:{row.attempts}", to=settings.mail_staff_to,
+                       template="inbound_failed", language=settings.default_language,
+                       context={"message": row, "subject": clean_line(row.subject)[:200],
+                                "base_url": settings.base_url.rstrip("/")})
+    except Exception:  # MAIL_STAFF_TO unusable: the message still shows as failed on the inbound page
+        log.exception("could not tell staff (MAIL_STAFF_TO=%r) about inbound mail %s", settings.mail_staff_to,
+                      row.id)

@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from email.message import EmailMessage
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.db import enum_column
@@ -22,6 +22,7 @@ class OutboxState(enum.Enum):
     SENDING = "sending"    # claimed by a worker right now
     SENT = "sent"          # the SMTP server accepted it
     FAILED = "failed"      # permanent refusal, or temporary failures for longer than the retry period
+    SUPERSEDED = "superseded"  # its topic changed before it went out (a rescheduled window): never sent
 
 
 class OutboxMessage(db.Model):
@@ -44,6 +45,10 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # What the message is about and which revision of it it tells (a maintenance window and its SEQUENCE):
+    # checked at send time, so an older revision is never sent once a newer one exists (console.mail.delivery).
+    topic: Mapped[str | None] = mapped_column(String(200), index=True)
+    revision: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def parsed(self) -> EmailMessage:
@@ -54,11 +59,15 @@ class InboundState(enum.Enum):
     RECEIVED = "received"  # stored, no handler has finished with it yet
     HANDLED = "handled"
     RETRY = "retry"        # the handler failed; tried again at next_attempt_at
-    FAILED = "failed"      # the handler kept failing: staff look at it
+    FAILED = "failed"      # the handler kept failing: staff were told and look at it
+    HELD = "held"          # the handler would not act on it alone (unknown or forged sender): staff assign it
 
 
 class InboundMessage(db.Model):
-    """One message as received over SMTP for one recipient, stored before its handler runs."""
+    """One message as received over SMTP for one handler, stored before its handler runs.
+
+    Recipients that go to the same handler (`stoerung@` in seven spellings) share one row: one message is one
+    fault report, whatever its recipients."""
     __tablename__ = "inbound_message"
     __table_args__ = (Index("ix_inbound_message_due", "state", "next_attempt_at"),)
 
@@ -75,6 +84,11 @@ class InboundMessage(db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     handled_at: Mapped[datetime | None] = mapped_column()
+    message_id: Mapped[str | None] = mapped_column(String(250), index=True)  # the Message-ID header
+    # SPF/DKIM/DMARC as the receiving MTA found them (console.mail.authresults), None when it left none
+    auth_results: Mapped[dict | None] = mapped_column(JSON)
+    outcome: Mapped[str | None] = mapped_column(String(40))  # what the handler did (console.mail.inbound.Outcome)
+    handled_by: Mapped[str | None] = mapped_column(String(300))  # the staff member who assigned or set it aside
 
     @property
     def parsed(self) -> EmailMessage:
@@ -82,4 +96,9 @@ class InboundMessage(db.Model):
 
     @property
     def subject(self) -> str:
-        return str(self.parsed.get("Subject", ""))
+        """The subject as one line of text, whatever the sender wrote into it."""
+        from console.mail.content import clean_line
+        try:
+            return clean_line(str(self.parsed.get("Subject", "")))
+        except Exception:  # a header the parser cannot turn into text at all
+            return ""

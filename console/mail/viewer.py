@@ -10,6 +10,8 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from console.mail.content import clean_line, decode_part, safe_filename
+
 
 @dataclass
 class Part:
@@ -36,30 +38,46 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def show(message: EmailMessage) -> Shown:
-    text_part = message.get_body(("plain",))
-    html_part = message.get_body(("html",))
+    """Whatever the message's charsets and file names: this never fails (console.mail.content)."""
+    text_part, html_part = _body(message, "plain"), _body(message, "html")
     body_parts = {id(p) for p in (text_part, html_part) if p is not None}
-    attachments = [Part(n, part.get_filename() or f"part-{n}", part.get_content_type(),
+    attachments = [Part(n, safe_filename(_filename(part), f"part-{n}"), part.get_content_type(),
                         len(part.get_payload(decode=True) or b""))
                    for n, part in enumerate(message.walk())
                    if not part.is_multipart() and id(part) not in body_parts]
-    return Shown(subject=str(message.get("Subject", "")), sender=str(message.get("From", "")),
-                 to=str(message.get("To", "")), date=_date(message), message_id=str(message.get("Message-ID", "")),
-                 text=text_part.get_content() if text_part is not None else None, has_html=html_part is not None,
+    return Shown(subject=clean_line(str(message.get("Subject", ""))), sender=clean_line(str(message.get("From", ""))),
+                 to=clean_line(str(message.get("To", ""))), date=_date(message),
+                 message_id=clean_line(str(message.get("Message-ID", ""))),
+                 text=decode_part(text_part) if text_part is not None else None, has_html=html_part is not None,
                  attachments=attachments)
 
 
 def html_body(message: EmailMessage) -> str | None:
-    part = message.get_body(("html",))
-    return part.get_content() if part is not None else None
+    part = _body(message, "html")
+    return decode_part(part) if part is not None else None
 
 
 def part_content(message: EmailMessage, number: int) -> tuple[bytes, str, str] | None:
-    """(bytes, content type, filename) of the numbered leaf part, or None."""
+    """(bytes, content type, a safe filename) of the numbered leaf part, or None."""
     for n, part in enumerate(message.walk()):
         if n == number and not part.is_multipart():
-            return part.get_payload(decode=True) or b"", part.get_content_type(), part.get_filename() or f"part-{n}"
+            return (part.get_payload(decode=True) or b"", part.get_content_type(),
+                    safe_filename(_filename(part), f"part-{n}"))
     return None
+
+
+def _body(message: EmailMessage, subtype: str):
+    try:
+        return message.get_body((subtype,))
+    except Exception:
+        return None
+
+
+def _filename(part) -> str | None:
+    try:
+        return part.get_filename()
+    except Exception:
+        return None
 
 
 def _date(message: EmailMessage) -> datetime | None:

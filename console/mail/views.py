@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from console.auth.permissions import requires
+from console.errors import RuleViolation
 from console.extensions import db
-from console.mail import delivery, inbound
+from console.mail import authresults, delivery, inbound
 from console.mail.models import InboundMessage, InboundState, OutboxMessage, OutboxState
 from console.mail.smtp import SmtpTarget
 from console.mail.viewer import SentMail, html_body, parse, part_content, show
 from console.web.render import Page, paginate, render, search
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
+ASSIGNABLE = (InboundState.HELD, InboundState.FAILED)  # staff may file or set aside a message in these states
+bp.add_app_template_filter(authresults.summary, "auth_summary")  # also on a mailed report's page
 
 
 def _counts(model, states) -> dict[str, int]:
@@ -123,8 +127,11 @@ def inbound_list():
 @requires("view", "mail")
 def inbound_message(inbound_id: int):
     row = db.get_or_404(InboundMessage, inbound_id)
+    handler = inbound.assigner(row)
+    choices = handler.assign_choices(row) if handler and row.state in ASSIGNABLE else None
     return render("mail/inbound_message.html", row=row, shown=show(row.parsed),
-                  part_url=lambda n: url_for("mail.inbound_part", inbound_id=row.id, n=n))
+                  result=handler.result_link(row) if handler else None,
+                  choices=choices, part_url=lambda n: url_for("mail.inbound_part", inbound_id=row.id, n=n))
 
 
 @bp.get("/inbound/<int:inbound_id>/part")
@@ -143,6 +150,40 @@ def retry_inbound(inbound_id: int):
         inbound.retry_now(row)
         db.session.commit()
         flash(_("The message will be handed to its handler again shortly."), "success")
+    return redirect(url_for("mail.inbound_message", inbound_id=row.id), 303)
+
+
+@bp.post("/inbound/<int:inbound_id>/assign")
+@requires("manage", "mail")
+def assign_inbound(inbound_id: int):
+    """Staff act on a held (or failed) message for its sender, e.g. file it as a reseller's fault report."""
+    row = db.get_or_404(InboundMessage, inbound_id)
+    handler = inbound.assigner(row)
+    if handler is None or row.state not in ASSIGNABLE:
+        flash(_("This message has been dealt with already."), "error")
+        return redirect(url_for("mail.inbound_message", inbound_id=row.id), 303)
+    try:
+        handler.assign_inbound(row, request.form.get("target", ""), current_user)
+    except RuleViolation as exc:
+        db.session.rollback()
+        flash(exc.text(), "error")
+        return redirect(url_for("mail.inbound_message", inbound_id=row.id), 303)
+    db.session.commit()
+    text, url = handler.result_link(row) or ("", url_for("mail.inbound_message", inbound_id=row.id))
+    flash(_("Filed: %(what)s", what=text), "success")
+    return redirect(url, 303)
+
+
+@bp.post("/inbound/<int:inbound_id>/set-aside")
+@requires("manage", "mail")
+def set_aside_inbound(inbound_id: int):
+    row = db.get_or_404(InboundMessage, inbound_id)
+    if row.state not in ASSIGNABLE:
+        flash(_("This message has been dealt with already."), "error")
+    else:
+        inbound.set_aside(row, current_user.email)
+        db.session.commit()
+        flash(_("The message is set aside; nothing was filed."), "success")
     return redirect(url_for("mail.inbound_message", inbound_id=row.id), 303)
 
 

@@ -81,11 +81,25 @@ def send(window: MaintenanceWindow, kind: str) -> int:
         lang = person.language if person.language in ("de", "en") else "de"
         calendar = Attachment(filename="wartung.ics" if lang == "de" else "maintenance.ics",
                               content_type="text/calendar", data=ics(window, lang, cancel),
-                              params={"method": "CANCEL" if cancel else "PUBLISH"})
+                              params={"charset": "utf-8", "method": "CANCEL" if cancel else "PUBLISH"})
         queue_mail(key=f"maintenance:{window.uid}:{kind}:{window.sequence}:{person.email.lower()}",
                    to=person.email, template="maintenance/notice", language=lang, attachments=[calendar],
-                   context=_context(window, kind, lang, person))
+                   context=_context(window, kind, lang, person), topic=topic(window), revision=window.sequence)
     return len(recipients(window))
+
+
+def topic(window: MaintenanceWindow) -> str:
+    """The outbox topic of a window's notices: the mail worker sends one only while its SEQUENCE is current."""
+    return f"maintenance:{window.uid}"
+
+
+def current_sequence(topic: str) -> int | None:
+    """The send-time check (console.mail.delivery.CURRENT_REVISION): the window's SEQUENCE now, read afresh.
+
+    A notice queued before the window was rescheduled, extended or cancelled carries a lower SEQUENCE and is
+    dropped; the notice of the change, queued with it, goes out instead."""
+    uid = topic.partition(":")[2]
+    return db.session.scalar(select(MaintenanceWindow.sequence).where(MaintenanceWindow.uid == uid))
 
 
 def _context(window: MaintenanceWindow, kind: str, lang: str, person: Recipient) -> dict:

@@ -1,4 +1,5 @@
-"""Inbound handlers for the tests: one that records what it saw, one that fails until told otherwise."""
+"""Inbound handlers for the tests: one that records what it saw, one that fails until told otherwise (and a
+broken topic owner for the outbox)."""
 from __future__ import annotations
 
 from sqlalchemy import create_engine, text
@@ -23,3 +24,8 @@ def explode(message) -> None:
     if broken["on"]:
         raise RuntimeError(f"fax gateway unreachable for {message.rcpt_to}")
     seen.append({"id": message.id, "subject": message.parsed["Subject"], "to": message.rcpt_to})
+
+
+def explode_revision(topic: str) -> int:
+    """A topic owner (console.mail.delivery.CURRENT_REVISION) with a bug: an error that is not the server's."""
+    raise RuntimeError(f"cannot look up {topic}")

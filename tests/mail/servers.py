@@ -27,6 +27,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    smtputf8: bool = False   # the client asked for SMTPUTF8 (MAIL FROM:<…> SMTPUTF8)
 
     @property
     def parsed(self) -> EmailMessage:
@@ -42,6 +43,7 @@ class ControllableSMTP:
     refuse: dict[str, str] = field(default_factory=dict)   # recipient → reply, e.g. "550 5.1.1 unknown"
     rcpt_attempts: list[str] = field(default_factory=list)
     data_delay: float = 0.0
+    smtputf8: bool = True   # False: a server that does not offer SMTPUTF8 (RFC 6531)
     _controller: Controller | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -56,7 +58,8 @@ class ControllableSMTP:
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
         with self._lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
+                                          bool(envelope.smtp_utf8)))
         return "250 2.0.0 OK"
 
     @property
@@ -64,7 +67,7 @@ class ControllableSMTP:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8)
         self._controller.start()
 
     def stop(self) -> None:
@@ -93,6 +96,29 @@ def own_database(database_url: str, tmp_path, name: str):
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
         engine.dispose()
+
+
+@contextlib.contextmanager
+def inbound_server(database_url: str, tmp_path, name: str, **settings):
+    """The console's own inbound SMTP server (aiosmtpd, console.mail.smtpd) on a free port, with an app on a
+    database of its own (the server's threads see only what is committed): yields (app, port)."""
+    from console import create_app
+    from console.config import Settings
+    from console.extensions import db
+    from console.mail.smtpd import inbound_controller
+    with own_database(database_url, tmp_path, name) as url:
+        app = create_app(Settings(database_url=url, secret_key="t", log_format="text", **settings))
+        with app.app_context():
+            db.create_all()
+        controller = inbound_controller(app, "127.0.0.1", free_port())
+        controller.start()
+        try:
+            yield app, controller.port
+        finally:
+            controller.stop()
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 def wait_for(condition, seconds: float = 30):

@@ -1,18 +1,23 @@
 """Outbox and delivery against a real SMTP server (aiosmtpd on loopback): nothing lost, nothing twice."""
 from __future__ import annotations
 
+import email
+import email.policy
 from datetime import timedelta
 from email.utils import parseaddr
 
 import pytest
 from sqlalchemy import func, select
 
+from console.errors import RuleViolation
 from console.extensions import db
+from console.mail import delivery
 from console.mail.delivery import deliver_due, retry_now
 from console.mail.models import OutboxMessage, OutboxState
 from console.mail.outbox import Attachment, MessageTooLarge, queue_mail
 from tests.conftest import utc
 from tests.mail.conftest import rows
+from tests.mail.servers import ControllableSMTP
 
 
 def notice(key: str, to: str = "kunde@example.com", subject: str = "Wartung", body: str = "Text", **kw):
@@ -201,3 +206,84 @@ def test_the_cli_delivers_and_retries(outbox_to, app):
     assert message.state is OutboxState.SENT
     assert [r.rcpt_tos for r in outbox_to.received].count(["cli@example.com"]) == 1
     assert "was sent" in runner.invoke(args=["mail", "retry", str(message.id)]).output
+
+
+# --- addresses: internationalised, broken, hostile ------------------------------------------------------------
+
+def test_one_bad_address_never_stops_the_others_and_international_ones_are_sent(outbox_to):
+    """jörg@müller.de once made smtplib raise UnicodeEncodeError: every message of the batch stayed "sending"
+    and the same crash came back every run. Now each message ends on its own."""
+    notice("before", to="erste@example.com")
+    notice("smtputf8", to="Jörg Müller <jörg@müller.de>", subject="Störung")
+    notice("idna", to="joerg@straße.de")
+    notice("after", to="letzte@example.com")
+    db.session.commit()
+    assert str(deliver_due()) == "4 sent, 0 deferred, 0 failed"
+    got = {r.rcpt_tos[0]: r for r in outbox_to.received}
+    assert set(got) == {"erste@example.com", "jörg@xn--mller-kva.de", "joerg@xn--strae-oqa.de", "letzte@example.com"}
+    assert got["jörg@xn--mller-kva.de"].smtputf8 and not got["joerg@xn--strae-oqa.de"].smtputf8
+    utf8 = email.message_from_string(got["jörg@xn--mller-kva.de"].raw.decode(), policy=email.policy.default)
+    to = utf8["To"].addresses[0]  # RFC 6532: the headers themselves are UTF-8
+    assert (to.display_name, to.username) == ("Jörg Müller", "jörg")
+    assert all(m.state is OutboxState.SENT for m in rows(OutboxMessage))
+
+
+def test_a_server_without_smtputf8_fails_only_that_message_with_a_clear_reason(configure, app):
+    server = ControllableSMTP(smtputf8=False)
+    server.start()
+    try:
+        configure(smtp_url=server.url)
+        jörg = notice("no-utf8", to="jörg@müller.de", subject="Störung")
+        notice("fine", to="joerg@müller.de")
+        db.session.commit()
+        assert str(deliver_due()) == "2 sent, 0 deferred, 1 failed"  # the staff notice is the second one sent
+        assert jörg.state is OutboxState.FAILED and jörg.attempts == 1
+        assert "jörg@müller.de" in jörg.last_error and "SMTPUTF8" in jörg.last_error
+        staff = app.extensions["settings"].mail_staff_to
+        assert sorted(r.rcpt_tos[0] for r in server.received) == sorted(["joerg@xn--mller-kva.de", staff])
+    finally:
+        server.stop()
+
+
+def test_an_error_that_is_not_the_servers_answer_fails_that_message_after_a_few_tries(outbox_to, freeze, app,
+                                                                                      monkeypatch):
+    start = freeze(utc(2026, 11, 30, 8))
+    monkeypatch.setitem(delivery.CURRENT_REVISION, "broken", "tests.mail.inbound_handlers:explode_revision")
+    poison = notice("poison", to="opfer@example.com", subject="Gift", topic="broken:1", revision=1)
+    notice("healthy", to="gesund@example.com")
+    db.session.commit()
+    for _ in range(delivery.LOCAL_ERROR_TRIES):
+        deliver_due()
+        assert poison.state is not OutboxState.SENDING  # never left claimed
+        if poison.next_attempt_at:
+            freeze(poison.next_attempt_at)
+    assert poison.state is OutboxState.FAILED and poison.attempts == delivery.LOCAL_ERROR_TRIES
+    assert "RuntimeError" in poison.last_error and poison.claimed_at < start + timedelta(hours=1)
+    staff = app.extensions["settings"].mail_staff_to
+    assert sorted(r.rcpt_tos[0] for r in outbox_to.received) == sorted(["gesund@example.com", staff])
+    (told,) = [r for r in outbox_to.received if r.rcpt_tos == [staff]]
+    assert "Gift" in told.parsed["Subject"] and "RuntimeError" in told.parsed.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("field, kw", [
+    ("to", {"to": "kunde@example.com\r\nBcc: alle@example.com"}),
+    ("to", {"to": "kunde@example.com, zweiter@example.com"}),
+    ("to", {"to": "kein-at-zeichen"}),
+    ("to", {"to": "x@-kaputt-.de"}),
+    ("to", {"headers": {"X-Ticket": "1\r\nBcc: alle@example.com"}}),
+    ("reply_to", {"reply_to": "a@example.com\nBcc: alle@example.com"}),
+])
+def test_a_line_break_or_a_bad_address_is_refused_when_queued(outbox_to, field, kw):
+    kw = {"to": "kunde@example.com", **kw}
+    with pytest.raises(RuleViolation) as refused:
+        notice("hostile", **kw)
+    assert field in refused.value.errors and str(refused.value.errors[field])
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_every_message_says_it_is_automatic(outbox_to):
+    notice("auto")
+    db.session.commit()
+    deliver_due()
+    (got,) = outbox_to.received
+    assert got.parsed["Auto-Submitted"] == "auto-generated"

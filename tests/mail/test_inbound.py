@@ -8,14 +8,12 @@ from email.message import EmailMessage
 
 import pytest
 
-from console import clock, create_app
-from console.config import Settings
+from console import clock
 from console.extensions import db
 from console.mail import inbound
-from console.mail.models import InboundMessage, InboundState
-from console.mail.smtpd import inbound_controller
+from console.mail.models import InboundMessage, InboundState, OutboxMessage
 from tests.mail import inbound_handlers
-from tests.mail.servers import free_port, own_database, wait_for
+from tests.mail.servers import inbound_server, wait_for
 
 pytestmark = pytest.mark.no_db
 
@@ -26,19 +24,10 @@ def server(database_url, tmp_path, monkeypatch):
     monkeypatch.setitem(inbound.INBOUND_HANDLERS, "flaky", "tests.mail.inbound_handlers:explode")
     inbound_handlers.seen.clear()
     inbound_handlers.broken["on"] = True
-    with own_database(database_url, tmp_path, "mailer_inbound") as url:
-        app = create_app(Settings(database_url=url, secret_key="t", log_format="text", inbound_domains="stimme.test",
-                                  inbound_addresses="stoerung=recorder,Fax=flaky,niemand=unregistered",
-                                  inbound_max_bytes=50_000))
-        with app.app_context():
-            db.create_all()
-        controller = inbound_controller(app, "127.0.0.1", free_port())
-        controller.start()
-        yield app, controller.port
-        controller.stop()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with inbound_server(database_url, tmp_path, "mailer_inbound", inbound_domains="stimme.test",
+                        inbound_addresses="stoerung=recorder,Fax=flaky,niemand=unregistered",
+                        inbound_max_bytes=50_000) as running:
+        yield running
 
 
 def message(to: str, subject: str = "Störung bei Müller GmbH", body: str = "Telefonie fällt aus.") -> EmailMessage:
@@ -127,3 +116,30 @@ def test_a_failing_handler_loses_nothing_and_is_retried(server):
     (row,) = stored(app)
     assert row.state is InboundState.HANDLED and row.attempts == 2
     assert [s["subject"] for s in inbound_handlers.seen] == ["Fax an 030 1234"]
+
+
+def test_a_handler_that_keeps_failing_is_handed_to_staff_after_a_few_tries(server):
+    """Bounded: after MAX_ATTEMPTS the message is `failed` (staff see it, with the error) and staff get a mail;
+    before, it was retried for five days and nobody was told."""
+    app, port = server
+    send(port, message("fax@stimme.test", subject="Fax an 030 9876"))
+    (row,) = wait_for(lambda: [r for r in stored(app) if r.state is InboundState.RETRY])
+    with app.app_context():
+        try:
+            for _ in range(inbound.MAX_ATTEMPTS + 3):
+                row = db.session.get(InboundMessage, row.id)
+                if row.state is not InboundState.RETRY:
+                    break
+                clock.set_now(row.next_attempt_at + timedelta(seconds=1))
+                inbound.dispatch_due()
+        finally:
+            clock.set_now(None)
+        row = db.session.get(InboundMessage, row.id)
+        assert row.state is InboundState.FAILED and row.attempts == inbound.MAX_ATTEMPTS
+        assert "fax gateway unreachable" in row.last_error
+        (told,) = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.template == "inbound_failed"))
+        assert told.recipient == app.extensions["settings"].mail_staff_to
+        body = told.parsed.get_body(("plain",)).get_content()
+        assert "Fax an 030 9876" in told.subject and "fax gateway unreachable" in body
+        assert f"/mail/inbound/{row.id}" in body
+        assert inbound.dispatch_due() == 0  # no more tries by itself
