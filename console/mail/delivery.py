@@ -90,12 +90,14 @@ def _send_batch(target: SmtpTarget, ids: list[int], report: DeliveryReport) -> N
                                  .execution_options(populate_existing=True)).all()
     try:
         for row in claimed:
+            recipient, raw = row.recipient, row.raw
+            db.session.commit()  # no transaction (on SQLite: no write lock) while the server is talked to
             try:
                 if broken:
                     raise broken
                 if conn is None:
                     conn = _connect(target)
-                _send_one(conn, envelope_from, row)
+                _send_one(conn, envelope_from, recipient, raw)
             except _Outcome as outcome:
                 if outcome.connection_lost:
                     broken, conn = outcome, _close(conn)
@@ -120,10 +122,10 @@ def _connect(target: SmtpTarget) -> smtplib.SMTP:
         raise _Outcome(f"{target.describe()}: {type(exc).__name__}: {exc}", False, connection_lost=True) from None
 
 
-def _send_one(conn: smtplib.SMTP, envelope_from: str, row: OutboxMessage) -> None:
-    recipient = parseaddr(row.recipient)[1] or row.recipient
+def _send_one(conn: smtplib.SMTP, envelope_from: str, to: str, raw: bytes) -> None:
+    recipient = parseaddr(to)[1] or to
     try:
-        conn.sendmail(envelope_from, [recipient], row.raw)
+        conn.sendmail(envelope_from, [recipient], raw)
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         raise _Outcome(_reply(code, text), code >= 500) from None
