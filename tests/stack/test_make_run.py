@@ -92,6 +92,8 @@ def test_the_port_given_is_the_port_in_links_and_hold_music_urls(stack):
     urls = re.findall(r"https?://[^\s\"'<]+/pbx-media/[^\s\"'<]+", page)
     assert urls and all(url.startswith(f"{stack.base}/pbx-media/") for url in urls), urls
     assert ":5000" not in page
+    # gunicorn's control socket is this instance's, not the one in ~/.gunicorn every instance would share
+    assert (stack.instance / "gunicorn.ctl").is_socket()
     # the acknowledgement mails link to the console on its port, and the link works
     wait_for(lambda: any("/incidents/" in m.get_body(("plain",)).get_content() for m in stack.sink_messages()), 30)
     ack = next(m for m in stack.sink_messages() if "/incidents/" in m.get_body(("plain",)).get_content())
@@ -150,3 +152,4 @@ def test_every_message_is_sent_once(stack):
     assert len(ids) == len(set(ids))
     assert len(ids) >= 50 + 12 + 11   # everything queued before the sink was killed
     assert stack.scalar("SELECT count(*) FROM outbox_message WHERE state = 'failed'") == 0
+
