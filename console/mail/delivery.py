@@ -91,7 +91,7 @@ def _send_batch(target: SmtpTarget, ids: list[int], report: DeliveryReport) -> N
     try:
         for row in claimed:
             recipient, raw = row.recipient, row.raw
-            db.session.commit()  # no transaction (on SQLite: no write lock) while the server is talked to
+            _end_read()  # no transaction (on SQLite: no write lock) while the server is talked to
             try:
                 if broken:
                     raise broken
@@ -109,6 +109,16 @@ def _send_batch(target: SmtpTarget, ids: list[int], report: DeliveryReport) -> N
             db.session.commit()
     finally:
         _close(conn)
+
+
+def _end_read() -> None:
+    """End the transaction but keep the loaded rows as they are: a claimed row is only this worker's to change."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def _connect(target: SmtpTarget) -> smtplib.SMTP:
