@@ -30,8 +30,11 @@ test-postgres:
 		$(VENV)/bin/pytest -q; \
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
+# Every benchmark runs, even after one failed; make bench fails at the end if any did.
 bench: setup bench-deps
-	@for f in bench/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(VENV)/bin/python "$$f"; done
+	@failed=""; for f in bench/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; \
+		$(VENV)/bin/python "$$f" || failed="$$failed $$f"; done; \
+	if [ -n "$$failed" ]; then echo "== failed:$$failed"; exit 1; fi
 
 # sox with MP3 support is the baseline of bench/bench_media_convert.py: installed for the benchmarks only.
 bench-deps:

@@ -1,7 +1,8 @@
 """Benchmark: the incident list page and a full-text search with 100,000 incidents in PostgreSQL.
 
 Builds its own database (BENCH_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/incidents_bench;
-everything in it is replaced), signs in as staff and times through the Flask test client
+created when the server does not have it yet, everything in it is replaced; without a PostgreSQL server the
+benchmark says so and is skipped), signs in as staff and times through the Flask test client
   * GET /incidents/                   the list page (the first page of rows, their count, the layout)
   * GET /incidents/?q=<word>          a PostgreSQL full-text search (tsvector + GIN index) as the search box sends
                                       it: an htmx request for the rows (HX-Request: true)
@@ -25,7 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, insert, text  # noqa: E402
+from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from console import create_app  # noqa: E402
 from console.accounts import services as accounts  # noqa: E402
@@ -43,6 +46,31 @@ PASSWORD = "bench password 1"
 WORDS = ["Anruf", "Telefon", "Rufnummer", "Zentrale", "Ton", "Leitung", "Störung", "Weiterleitung", "Mailbox",
          "Registrierung", "Wartemusik", "Konferenz", "Besetztzeichen", "Echo", "Rauschen", "Abbruch"]
 RARE = "Faxgerät"   # in about 1 % of the reports: the search term
+
+
+def ensure_database(url: str) -> bool:
+    """Create the benchmark's database if the server lacks it. False when no PostgreSQL answers (or the URL is not
+    PostgreSQL's): this benchmark measures PostgreSQL's full-text search and has nothing to compare without it."""
+    target = make_url(url)
+    if target.get_backend_name() != "postgresql":
+        print(f"skipped: BENCH_DATABASE_URL must name a PostgreSQL database (full-text search), "
+              f"not {target.drivername}")
+        return False
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                {"name": target.database}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+                print(f"created the database {target.database}")
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(f"skipped: no PostgreSQL answers at {target.render_as_string(hide_password=True)} ({reason}); "
+              "start one or set BENCH_DATABASE_URL")
+        return False
+    finally:
+        server.dispose()
+    return True
 
 
 def build(app) -> None:
@@ -138,6 +166,8 @@ def time_interleaved(app, client, path: str, headers: dict, statements) -> tuple
 
 
 def main() -> None:
+    if not ensure_database(URL):
+        return
     settings = Settings(database_url=URL, secret_key="bench", log_format="text", demo=False)
     app = create_app(settings)
     app.config["WTF_CSRF_ENABLED"] = False

@@ -2,10 +2,11 @@
 sending the same 1,000 messages over one connection to the same server (the floor).
 
     .venv/bin/python bench/bench_mail.py            # SQLite in a temporary directory
-    BENCH_DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/bench_mail.py   # an EMPTY database of yours
+    BENCH_DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/bench_mail.py   # a schema bench_mail in it
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import smtplib
@@ -18,7 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiosmtpd.controller import Controller  # noqa: E402
-from sqlalchemy import inspect  # noqa: E402
+from sqlalchemy import create_engine, inspect, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from console import create_app  # noqa: E402
 from console.config import Settings  # noqa: E402
@@ -39,6 +41,22 @@ class CountingServer:
         return "250 OK"
 
 
+@contextlib.contextmanager
+def own_schema(url: str):
+    """On PostgreSQL a schema of the benchmark's own (the database may hold other benchmarks' data), dropped after."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS bench_mail CASCADE"))
+        conn.execute(text("CREATE SCHEMA bench_mail"))
+    try:
+        yield make_url(url).update_query_dict({"options": "-csearch_path=bench_mail"}).render_as_string(
+            hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS bench_mail CASCADE"))
+        engine.dispose()
+
+
 def main() -> None:
     logging.disable(logging.INFO)  # aiosmtpd logs every command at INFO
     counter = CountingServer()
@@ -47,8 +65,10 @@ def main() -> None:
         port = s.getsockname()[1]
     controller = Controller(counter, hostname="127.0.0.1", port=port)
     controller.start()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        if make_url(url).get_backend_name() == "postgresql":
+            url = stack.enter_context(own_schema(url))
         app = create_app(Settings(database_url=url, log_format="text", smtp_url=f"smtp://127.0.0.1:{port}"))
         with app.app_context():
             if inspect(db.engine).get_table_names():

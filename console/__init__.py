@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from console import logs
 from console.config import INSTANCE_DIR, PROJECT_ROOT, Settings
+from console.db import make_writers_wait
 from console.extensions import babel, csrf, login_manager, migrate
 from console.extensions import db as _db
 
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     logs.configure(settings.log_format)
 
     _db.init_app(app)
+    make_writers_wait(app)  # SQLite: every writer takes the write lock first and waits its turn (console/db.py)
     migrate.init_app(app, _db, directory=str(PROJECT_ROOT / "alembic"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: settings.timezone)

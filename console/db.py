@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from datetime import datetime, timezone
 
 import enum
@@ -71,7 +72,70 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+# --- SQLite: every writer waits its turn ------------------------------------------------------------------
+# A DEFERRED transaction that has read and then writes must upgrade its lock; when another connection holds the
+# write lock (or committed since the read), SQLite answers SQLITE_BUSY at once, without waiting for busy_timeout.
+# So a transaction of the console that may write starts with BEGIN IMMEDIATE: it takes the write lock first,
+# waiting for it up to busy_timeout, and can never fail on the upgrade. Readers keep a plain BEGIN: in WAL mode
+# they run beside the writer and never wait for it (bench/bench_sqlite_writers.py measures what IMMEDIATE for
+# readers would cost). Which transactions may write is decided by who starts them: jobs, inbound mail and the CLI
+# are there to write; an HTTP request writes unless its method is safe. A safe request that writes after all
+# (bookkeeping such as a token's last use) and collides is run once more as a writer (make_writers_wait).
+# The policy is the console's, for the console's engine; other engines in the process (a tool's, a test's
+# observer) keep a plain BEGIN.
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_console_engines: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+def takes_write_lock() -> bool:
+    """Whether a transaction of the console that starts now takes SQLite's write lock at once."""
+    from flask import g, has_request_context, request
+    if not has_request_context():
+        return True
+    return request.method not in SAFE_METHODS or bool(g.get("sqlite_writer"))
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        immediate = conn.engine in _console_engines and takes_write_lock()
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_sqlite_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY ("database is locked") and its extended codes, e.g. SQLITE_BUSY_SNAPSHOT."""
+    orig = getattr(exc, "orig", exc)
+    return (isinstance(orig, sqlite3.OperationalError)
+            and (getattr(orig, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY)
+
+
+def make_writers_wait(app) -> None:
+    """Apply the policy above to the app's engines, and run a safe request again as a writer when it wrote in
+    its deferred transaction and SQLite refused the upgrade (safe methods may be repeated, RFC 9110 §9.2.2)."""
+    import functools
+    import logging
+
+    from flask import g, request
+    from sqlalchemy.exc import OperationalError
+
+    from console.extensions import db
+
+    with app.app_context():
+        _console_engines.update(db.engines.values())
+    dispatch = app.dispatch_request
+
+    @functools.wraps(dispatch)
+    def dispatch_request():
+        try:
+            return dispatch()
+        except OperationalError as exc:
+            if not is_sqlite_busy(exc) or g.get("sqlite_writer") or request.method not in SAFE_METHODS:
+                raise
+            db.session.rollback()
+            g.sqlite_writer = True
+            logging.getLogger("console.db").info("%s %s wrote in a read transaction and collided; run again as "
+                                                 "a writer", request.method, request.path)
+            return dispatch()
+
+    app.dispatch_request = dispatch_request

@@ -121,6 +121,7 @@ def _send_batch(target: SmtpTarget, ids: list[int], report: DeliveryReport) -> N
                 if broken:
                     raise broken
                 recipient = _recipient(row)
+                _end_read()  # no transaction (on SQLite: no write lock) while the server is talked to
                 if conn is None:
                     conn = _connect(target)
                 _send_one(conn, target, envelope_from, row, recipient)
@@ -187,6 +188,16 @@ def _recipient(row: OutboxMessage) -> MailAddress:
         return addresses.parse(row.recipient)
     except InvalidAddress as exc:  # queued before addresses were checked: it can never be sent
         raise _Outcome(_in_default_language(exc.reason), True) from None
+
+
+def _end_read() -> None:
+    """End the transaction but keep the loaded rows as they are: a claimed row is only this worker's to change."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def _connect(target: SmtpTarget) -> smtplib.SMTP:

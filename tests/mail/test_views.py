@@ -72,14 +72,3 @@ def test_the_sent_mail_viewer_shows_what_the_recipient_sees(configure, tmp_path,
     assert pdf.data == b"%PDF-1.4 fax" and pdf.headers["Content-Type"] == "application/pdf"
     assert "attachment" in pdf.headers["Content-Disposition"]
     assert staff.get("/mail/sent/../../etc/passwd").status_code == 404
-
-
-def test_healthz_reports_the_mail_server(browser, configure, smtp_server):
-    configure(smtp_url=smtp_server.url)
-    assert browser.get("/healthz").json["checks"]["smtp"] == {"ok": True, "target": "configured (SMTP_URL)"}
-    smtp_server.stop()
-    response = browser.get("/healthz")
-    assert response.status_code == 503 and response.json["checks"]["smtp"]["ok"] is False
-    configure(smtp_url="", mail_sink_port=smtp_server.port)
-    assert browser.get("/healthz").json["checks"]["smtp"] == {"ok": True, "target": "embedded sink",
-                                                             "listening": False}
