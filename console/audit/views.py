@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from console.audit.models import AuditEntry
 from console.auth.permissions import requires
+from console.bounds import clamp_day
 from console.clock import BERLIN
 from console.extensions import db
 from console.web.render import paginate, render, search
@@ -29,7 +30,7 @@ def index():
     query = search(query, AuditEntry.object_label)
     for name in ("from", "until"):
         try:
-            day = datetime.strptime(args.get(name, ""), "%Y-%m-%d").date()
+            day = clamp_day(datetime.strptime(args.get(name, ""), "%Y-%m-%d").date())
         except ValueError:
             continue
         if name == "from":
