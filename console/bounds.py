@@ -18,6 +18,7 @@ from console.clock import BERLIN
 MAX_ID = 2**63 - 1          # the largest row id SQLite and PostgreSQL (BIGINT) can hold
 MAX_INT = 2**31 - 1         # the largest value of an INTEGER column on PostgreSQL (minutes, counts)
 MAX_PAGE = 1_000_000        # further than any list reaches; keeps OFFSET well inside 64 bits
+MAX_SEARCH = 200            # characters of a search term (SQLite refuses LIKE patterns over 50,000 bytes)
 MAX_MEASURE = 1_000_000.0   # a delay, jitter or loss figure beyond this is a typo, not a measurement
 
 # Dates people type, report or filter by. Far enough for every real use (licences, windows, reports), and far
@@ -69,6 +70,11 @@ def parse_int(raw, *, maximum: int = MAX_INT) -> int | None:
         return None
     value = int(text)
     return value if -maximum <= value <= maximum else None
+
+
+def search_term(raw: str | None) -> str:
+    """What a search box sent, trimmed and cut to MAX_SEARCH characters (nothing is that long in a name)."""
+    return (raw or "").strip()[:MAX_SEARCH].strip()
 
 
 def page_number(raw) -> int:

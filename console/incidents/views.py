@@ -14,7 +14,7 @@ from console.accounts.models import Customer, Pbx, Reseller
 from console.auth.models import Login
 from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404, scoped
-from console.bounds import parse_id
+from console.bounds import parse_id, search_term
 from console.errors import RuleViolation
 from console.extensions import db
 from console.incidents import services
@@ -55,7 +55,7 @@ def filtered_incidents(login: Login, args) -> Select:
             query = query.where(column == value)
     if args.get("breached"):
         query = query.where(or_(Incident.sla_breached.is_(True), Incident.sla_due_at < clock.now()))
-    q = args.get("q", "").strip()
+    q = search_term(args.get("q"))
     if q:
         query = query.where(matching(q))
     return query

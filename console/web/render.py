@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app, render_template, request
 from sqlalchemy import Select, func, or_, select
 
-from console.bounds import page_number
+from console.bounds import page_number, search_term
 from console.errors import RuleViolation
 from console.extensions import db
 
@@ -47,7 +47,7 @@ class Page:
 
 def search(query: Select, *columns, arg: str = "q") -> Select:
     """Rows where any of the columns contains ?q= (or ?<arg>=; case-insensitive; %, _ and \\ are literal)."""
-    q = request.args.get(arg, "").strip().lower()
+    q = search_term(request.args.get(arg)).lower()
     if not q:
         return query
     return query.where(or_(*(func.lower(c).contains(q, autoescape=True) for c in columns)))
