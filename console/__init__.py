@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                 static_folder=str(PROJECT_ROOT / "static"))
     app.config.from_mapping(settings.flask_config())
     from console.web.converters import IdConverter
-    app.url_map.converters["int"] = IdConverter  # before any route: every <int:…> is bounded to 64 bits
+    app.url_map.converters["int"] = IdConverter  # before any route: every <int:…> is bounded to what an id can be
     app.extensions["settings"] = settings
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     logs.configure(settings.log_format)

@@ -15,8 +15,10 @@ from flask_babel import lazy_gettext as _l
 
 from console.clock import BERLIN
 
-MAX_ID = 2**63 - 1          # the largest row id SQLite and PostgreSQL (BIGINT) can hold
 MAX_INT = 2**31 - 1         # the largest value of an INTEGER column on PostgreSQL (minutes, counts)
+# Row ids are INTEGER primary keys: on PostgreSQL a lookup with a larger id fails ("integer out of range"), on
+# SQLite one past 2^63 does (OverflowError). No row has a larger id, so a larger one names nothing.
+MAX_ID = MAX_INT
 MAX_PAGE = 1_000_000        # further than any list reaches; keeps OFFSET well inside 64 bits
 MAX_SEARCH = 200            # characters of a search term (SQLite refuses LIKE patterns over 50,000 bytes)
 MAX_MEASURE = 1_000_000.0   # a delay, jitter or loss figure beyond this is a typo, not a measurement
@@ -43,13 +45,13 @@ def is_ascii_digits(text: str) -> bool:
 
 
 def parse_id(raw) -> int | None:
-    """A row id from a URL, form or JSON value: a positive integer within 64 bits, else None."""
+    """A row id from a URL, form or JSON value: a positive integer up to MAX_ID, else None."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
         return raw if 0 < raw <= MAX_ID else None
     text = str(raw).strip() if raw is not None else ""
-    if not is_ascii_digits(text) or len(text) > 19:
+    if not is_ascii_digits(text) or len(text) > 10:
         return None
     value = int(text)
     return value if 0 < value <= MAX_ID else None

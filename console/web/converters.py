@@ -1,7 +1,8 @@
-"""The app's `int` URL converter: ids within 64 bits, written with 0–9.
+"""The app's `int` URL converter: ids an INTEGER primary key can hold (bounds.MAX_ID), written with 0–9.
 
 Registered as the app's `int` converter (create_app), so every `<int:…>` route takes it: /customers/999…9 (past
-2^63) is a 404 like any id that does not exist, instead of an OverflowError in the database driver, and
+2^63: OverflowError on SQLite; past 2^31: "integer out of range" on PostgreSQL) is a 404 like any id that does
+not exist, and
 Werkzeug's default `\\d+` (which matches any Unicode digit, "٣" among them) is narrowed to ASCII.
 """
 from __future__ import annotations
