@@ -24,6 +24,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), template_folder=str(PROJECT_ROOT / "templates"),
                 static_folder=str(PROJECT_ROOT / "static"))
     app.config.from_mapping(settings.flask_config())
+    from console.web.converters import IdConverter
+    app.url_map.converters["int"] = IdConverter  # before any route: every <int:…> is bounded to what an id can be
     app.extensions["settings"] = settings
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     logs.configure(settings.log_format)
@@ -44,6 +46,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     login_manager.user_loader(sessions.load)  # the cookie names a server-side session that signing out ends
 
     _register_request_hooks(app)
+    from console.web import guard
+    guard.register(app)
     _register_blueprints(app)
     from console.web.errors import register_error_handlers
     register_error_handlers(app)
@@ -57,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _select_locale() -> str:
     if not has_request_context():
         return g.get("locale", "de")  # mail and CLI set g.locale for their recipient
+    if request.path.startswith("/api/"):  # machines: one language per request, by Accept-Language only
+        return request.accept_languages.best_match(LANGUAGES) or "de"
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("lang") in LANGUAGES:

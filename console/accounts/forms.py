@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from console.accounts.models import LicenceKind, Package, Provider, TrunkKind
+from console.web.fields import DateField, coerce_id
 
 LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English")]
 
@@ -37,7 +38,7 @@ class CustomerForm(FlaskForm):
 
 
 class NewCustomerForm(CustomerForm):
-    reseller_id = SelectField(_l("Reseller"), coerce=int)
+    reseller_id = SelectField(_l("Reseller"), coerce=coerce_id)
     # What a PBX name may be is decided in one place: console.accounts.services.check_pbx_name.
     pbx_name = StringField(_l("PBX name"), description=_l("The PBX's host name, e.g. mueller.stimme.cloud"),
                            validators=[DataRequired(), Length(max=100)])
@@ -81,7 +82,7 @@ class TrunkForm(FlaskForm):
 class PhoneUserForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
-    site_id = SelectField(_l("Site"), coerce=int)
+    site_id = SelectField(_l("Site"), coerce=coerce_id)
     extension = StringField(_l("Extension"), validators=[DataRequired(), Length(max=6)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from console.db import enum_column
 from console import clock
 from console.audit.recorder import Audited
+from console.bounds import is_ascii_digits
 from console.extensions import db
 from console.phone import pretty
 
@@ -159,7 +160,7 @@ class Trunk(Audited, db.Model):
 
     def covers(self, extension: str) -> bool:
         """Whether an extension lies in the block (numerically, with a length between the bounds')."""
-        if not extension.isdigit():
+        if not is_ascii_digits(extension):
             return False
         return (len(self.first_extension) <= len(extension) <= len(self.last_extension)
                 and int(self.first_extension) <= int(extension) <= int(self.last_extension))

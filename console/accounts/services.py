@@ -13,6 +13,7 @@ from console.accounts.models import (
     Site, Trunk, TrunkKind,
 )
 from console.auth.models import Login
+from console.bounds import is_ascii_digits
 from console.errors import RuleViolation
 from console.extensions import db
 from console.phone import InvalidNumber, to_e164, to_e164_prefix
@@ -24,6 +25,8 @@ DEMO_MAX_TRUNKS = 1
 # and URLs; nothing else is accepted.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 HOST_NAME = re.compile(rf"(?=.{{1,100}}$){_LABEL}(?:\.{_LABEL})*", re.ASCII)
+# "²" and "٣" pass str.isdigit(); a PBX dials only 0–9.
+EXTENSION_DIGITS = _l("An extension is written with the digits 0–9 only, e.g. 0 to 99.")
 
 
 def _history(customer_id: int, kind: Ev, subject_id: int | None = None,
@@ -200,8 +203,8 @@ def save_trunk(trunk: Trunk | None, *, site: Site, kind: TrunkKind, provider: Pr
     if kind is TrunkKind.ISDN and pbx.licence is not LicenceKind.EXTENDED:
         errors["kind"] = _l("An ISDN trunk needs the gateway of the extended base licence.")
     first, last = first_extension.strip(), last_extension.strip()
-    if not (first.isdigit() and last.isdigit()):
-        errors["first_extension"] = _l("Extensions are digits, e.g. 0 to 99.")
+    if not (is_ascii_digits(first) and is_ascii_digits(last)):
+        errors["first_extension" if not is_ascii_digits(first) else "last_extension"] = EXTENSION_DIGITS
     elif int(first) > int(last) or len(first) > len(last):
         errors["last_extension"] = _l("The last extension must not be lower than the first.")
     try:
@@ -256,6 +259,8 @@ def save_phone_user(user: PhoneUser | None, *, pbx: Pbx, site: Site, first_name:
     extension = extension.strip()
     if site.trunk is None:
         errors["site_id"] = _l("Site %(site)s has no trunk yet: add its trunk first.", site=site.name)
+    elif not is_ascii_digits(extension):
+        errors["extension"] = EXTENSION_DIGITS
     elif not site.trunk.covers(extension):
         errors["extension"] = _l("Extension %(ext)s is outside the number block of site %(site)s (%(block)s).",
                                  ext=extension, site=site.name, block=site.trunk.block_label)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from console.audit.models import AuditEntry
 from console.auth.permissions import requires
+from console.bounds import clamp_day, search_term
 from console.clock import BERLIN
 from console.extensions import db
 from console.web.render import paginate, render, search
@@ -25,11 +26,12 @@ def index():
     if args.get("action") in {"create", "update", "delete"}:
         query = query.where(AuditEntry.action == args["action"])
     if args.get("actor"):
-        query = query.where(func.lower(AuditEntry.actor).contains(args["actor"].lower(), autoescape=True))
+        query = query.where(func.lower(AuditEntry.actor).contains(search_term(args["actor"]).lower(),
+                                                                  autoescape=True))
     query = search(query, AuditEntry.object_label)
     for name in ("from", "until"):
         try:
-            day = datetime.strptime(args.get(name, ""), "%Y-%m-%d").date()
+            day = clamp_day(datetime.strptime(args.get(name, ""), "%Y-%m-%d").date())
         except ValueError:
             continue
         if name == "from":

@@ -6,6 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from console.accounts.forms import LANGUAGE_CHOICES
+from console.web.fields import coerce_id
 
 
 class SignInForm(FlaskForm):
@@ -28,9 +29,9 @@ class LoginAccountForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"))
-    reseller_id = SelectField(_l("Reseller"), coerce=int, validate_choice=False)
-    customer_id = SelectField(_l("Customer"), coerce=int, validate_choice=False)
-    phone_user_id = SelectField(_l("Phone user"), coerce=int, validate_choice=False)
+    reseller_id = SelectField(_l("Reseller"), coerce=coerce_id, validate_choice=False)
+    customer_id = SelectField(_l("Customer"), coerce=coerce_id, validate_choice=False)
+    phone_user_id = SelectField(_l("Phone user"), coerce=coerce_id, validate_choice=False)
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(_l("Password"), description=_l("At least 10 characters. Leave empty to keep it."),

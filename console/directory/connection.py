@@ -165,7 +165,7 @@ class Directory:
     def read(self, dn: str, attrs: list[str] | None = None) -> dict[str, list[bytes]] | None:
         try:
             result = self._run("search_s", dn, ldap.SCOPE_BASE, "(objectClass=*)", attrs)
-        except ldap.NO_SUCH_OBJECT:
+        except (ldap.NO_SUCH_OBJECT, ldap.INVALID_DN_SYNTAX):  # a DN the server cannot parse names no entry
             return None
         return result[0][1] if result else None
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, RadioField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from console.web.fields import IntegerField
 
 
 class EntryForm(FlaskForm):

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from console.auth.permissions import requires
 from console.auth.scope import get_or_404
+from console.bounds import clean_filename
 from console.directory import books, imports, transfer
 from console.directory.books import Book
 from console.directory.connection import get_directory
@@ -31,13 +32,16 @@ def import_upload(pbx_id: int, book_kind: str):
     if form.validate_on_submit():
         upload = form.file.data
         content = upload.read(MAX_IMPORT_BYTES + 1)
+        filename = clean_filename(upload.filename, fallback="upload", max_length=255)
+        file_format = transfer.detect_format(filename, content)
         if len(content) > MAX_IMPORT_BYTES:
             form.file.errors = [_("The file is larger than 5 MB; split it into several files.")]
+        elif problem := transfer.unreadable(file_format, content):
+            form.file.errors = [problem]
         else:
-            filename = (upload.filename or "upload")[:255]
             batch = DirectoryImport(pbx_id=book.pbx.id, owner_id=book.owner.id if book.owner else None,
                                     login_id=current_user.id, filename=filename, content=content,
-                                    file_format=transfer.detect_format(filename, content))
+                                    file_format=file_format)
             db.session.add(batch)
             db.session.commit()  # stored before anything is parsed
             return redirect(url_for(".import_preview", import_id=batch.id), 303)

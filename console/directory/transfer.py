@@ -36,6 +36,7 @@ class ParsedRow:
     contact: Contact | None
     errors: list[str] = field(default_factory=list)  # the row cannot be imported
     warnings: list[str] = field(default_factory=list)  # imported, but something was left out
+    unreadable: bool = False  # the file cannot be read from here on (the upload is refused)
 
 
 def decode(content: bytes) -> str:
@@ -77,7 +78,10 @@ def parse_csv(text: str) -> list[ParsedRow]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        return [_unreadable(1)]
     if not header:
         return [ParsedRow(1, None, [str(_l("The file is empty."))])]
     columns = _columns(header)
@@ -86,7 +90,16 @@ def parse_csv(text: str) -> list[ParsedRow]:
                                            "\"company\" is needed. Known columns: %(cols)s",
                                            cols=", ".join(CSV_HEADER)))])]
     rows = []
-    for number, values in enumerate(reader, start=2):
+    number = 1
+    while True:
+        number += 1
+        try:
+            values = next(reader, None)
+        except csv.Error:  # e.g. a field over the csv module's limit of 128 KB: that row and the rest are unread
+            rows.append(_unreadable(number))
+            break
+        if values is None:
+            break
         if not any(v.strip() for v in values):
             continue
         errors = []
@@ -97,6 +110,17 @@ def parse_csv(text: str) -> list[ParsedRow]:
         errors += _field_errors(contact)
         rows.append(ParsedRow(number, contact, errors))
     return rows
+
+
+def _unreadable(number: int) -> ParsedRow:
+    return ParsedRow(number, None, [str(_l(
+        "Row %(n)d cannot be read (a field longer than %(kb)d KB, or a stray quote); it and the rows after it are "
+        "left out.", n=number, kb=csv.field_size_limit() // 1024))], unreadable=True)
+
+
+def unreadable(file_format: str, content: bytes) -> str | None:
+    """Why the file cannot be read as a whole, or None: checked before an upload is kept."""
+    return next((row.errors[0] for row in parse(file_format, content) if row.unreadable), None)
 
 
 def _field_errors(contact: Contact) -> list[str]:

@@ -12,6 +12,7 @@ from console import clock
 from console.accounts.models import Customer, Pbx, Reseller
 from console.auth.permissions import requires
 from console.auth.scope import get_or_404, scoped
+from console.bounds import clamp_day, parse_id
 from console.clock import BERLIN
 from console.errors import RuleViolation
 from console.extensions import db
@@ -29,8 +30,8 @@ from console.web.render import apply_errors, paginate, render
 def availability_dashboard():
     now = clock.now()
     customer = None
-    if request.args.get("customer_id", type=int):
-        customer = get_or_404(Customer, request.args.get("customer_id", type=int), current_user)
+    if request.args.get("customer_id", type=parse_id):
+        customer = get_or_404(Customer, request.args.get("customer_id", type=parse_id), current_user)
     pbx_id = customer.pbx.id if customer and customer.pbx else None
     report = availability.year_report(now.astimezone(BERLIN).year, pbx_id, now)
     months = availability.last_months(12, pbx_id, now)
@@ -163,7 +164,7 @@ def edit_sla_target():
 
 def _month_arg(name: str, default: date) -> date:
     try:
-        return date.fromisoformat(request.args.get(name, "")) if request.args.get(name) else default
+        return clamp_day(date.fromisoformat(request.args.get(name, ""))) if request.args.get(name) else default
     except ValueError:
         return default
 

@@ -2,6 +2,8 @@
 CSRF): staff issue a token per reseller, and the token decides which customers exist for the caller."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -14,14 +16,17 @@ from console.incidents.models import ApiToken, Channel, Incident
 from console.incidents.openapi import spec
 from console.incidents.qualification import FIELD_LABELS, ForeignCustomer, check_report, network_findings
 from console.incidents.sla import status_of
+from console.web.errors import headers_of, message_for
+from console.web.jsonbody import BodyRefused, invalid_fields, read_object, validator
 
 bp = Blueprint("incidents_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-def _error(status: int, message: str, **extra):
-    response = jsonify(error=message, **extra)
+def _error(status: int, message: str, headers=(), **extra):
+    response = jsonify(error=message, status=status, request_id=g.get("request_id", "-"), **extra)
     response.status_code = status
+    response.headers.extend(headers)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="stimme"'
     return response
@@ -29,7 +34,14 @@ def _error(status: int, message: str, **extra):
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    return _error(exc.code or 500, exc.description or exc.name)
+    description = exc.description if exc.code == 401 else None  # our own, translated; Werkzeug's are English
+    return _error(exc.code or 500, description or message_for(exc), headers_of(exc))
+
+
+@lru_cache(maxsize=1)
+def _report_schema():
+    """The Report schema exactly as /openapi.json serves it (the server URL does not touch the schemas)."""
+    return validator(spec(""), "Report")
 
 
 def _require_token():
@@ -72,22 +84,27 @@ def incident_json(incident: Incident) -> dict:
 @bp.post("/incidents")
 def create_incident():
     token = _require_token()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _error(400, _("Send the report as a JSON object (Content-Type: application/json)."))
     try:
-        checked = check_report(token.reseller, body)
+        body = read_object(request)
+    except BodyRefused as exc:
+        return _error(exc.status, exc.message)
+    # What the served description forbids is refused field by field; the rest is judged by §7.9 as the form is.
+    refused = invalid_fields(_report_schema(), body)
+    try:
+        checked = check_report(token.reseller, {k: v for k, v in body.items() if k not in refused})
     except ForeignCustomer:
         return _error(404, _("There is no such customer among yours."))
-    if not checked.qualified:
-        missing = checked.missing_messages()
+    invalid = {**refused, **checked.invalid}
+    missing = [name for name in checked.missing if name not in invalid]
+    if missing or invalid:
+        messages = checked.missing_messages()
         return _error(422, _("The report is not qualified (§7.9): fill in or correct the fields listed."),
-                      missing=[{"field": name, "label": str(FIELD_LABELS[name]), "message": str(missing[name])}
-                               for name in checked.missing],
-                      invalid=[{"field": name, "message": str(message)} for name, message in checked.invalid.items()])
+                      missing=[{"field": name, "label": str(FIELD_LABELS[name]), "message": str(messages[name])}
+                               for name in missing],
+                      invalid=[{"field": name, "message": str(message)} for name, message in invalid.items()])
     incident = services.file_report(token.reseller, checked, channel=Channel.API,
-                                    reporter_email=str(body.get("reporter_email") or "")[:254] or None,
-                                    language=body.get("language") if body.get("language") in ("de", "en") else None)
+                                    reporter_email=body.get("reporter_email") or None,
+                                    language=body.get("language"))
     db.session.commit()
     response = jsonify(incident_json(incident))
     response.status_code = 201

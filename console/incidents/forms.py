@@ -5,12 +5,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from console.incidents.models import Category, Impact, Pattern, Priority, State
 from console.incidents.qualification import FIELD_LABELS
+from console.web.fields import DateField, DateTimeLocalField, IntegerField, coerce_id
 
 
 def category_choices():
@@ -84,7 +84,7 @@ class PriorityForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    assignee_id = SelectField(_l("Assignee"), coerce=int)
+    assignee_id = SelectField(_l("Assignee"), coerce=coerce_id)
 
 
 class MessageForm(FlaskForm):
@@ -110,17 +110,23 @@ class OutageForm(FlaskForm):
     start = DateTimeLocalField(_l("Start (Berlin time)"), validators=[DataRequired()])
     end = DateTimeLocalField(_l("End (Berlin time, empty while ongoing)"), validators=[Optional()])
     platform_wide = BooleanField(_l("The whole platform"))
-    pbx_ids = SelectMultipleField(_l("Affected PBXs"), coerce=int)
+    pbx_ids = SelectMultipleField(_l("Affected PBXs"), coerce=coerce_id)
     incident_numbers = StringField(_l("Linked incidents (numbers, comma-separated)"), validators=[Optional()])
     description = TextAreaField(_l("What was down"), validators=[DataRequired()])
 
 
 class TokenForm(FlaskForm):
-    reseller_id = SelectField(_l("Reseller"), coerce=int)
+    reseller_id = SelectField(_l("Reseller"), coerce=coerce_id)
     name = StringField(_l("Name (the system that uses it)"), validators=[DataRequired(), Length(max=100)])
 
 
+# About a year of service hours (9 h on some 250 days): a deadline further out is a typo, and each deadline is
+# found by walking the service calendar minute by minute from the report.
+MAX_SLA_MINUTES = 9 * 60 * 250
+_SLA_RANGE = NumberRange(1, MAX_SLA_MINUTES)
+
+
 class SlaTargetForm(FlaskForm):
-    response_minutes = IntegerField(_l("Response (service minutes)"), validators=[DataRequired(), NumberRange(1)])
-    update_minutes = IntegerField(_l("Update (service minutes)"), validators=[DataRequired(), NumberRange(1)])
-    resolution_minutes = IntegerField(_l("Resolution (service minutes)"), validators=[DataRequired(), NumberRange(1)])
+    response_minutes = IntegerField(_l("Response (service minutes)"), validators=[DataRequired(), _SLA_RANGE])
+    update_minutes = IntegerField(_l("Update (service minutes)"), validators=[DataRequired(), _SLA_RANGE])
+    resolution_minutes = IntegerField(_l("Resolution (service minutes)"), validators=[DataRequired(), _SLA_RANGE])

@@ -12,9 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from console.accounts.models import Customer, Reseller, Site
+from console.bounds import DATE_MESSAGE, instant_in_range, parse_id, parse_measure
 from console.clock import BERLIN
 from console.extensions import db
 from console.incidents.models import Category, Impact, Pattern
+from console.incidents.openapi import REPORT
 from console.phone import InvalidNumber, to_e164
 
 # §6.1: end to end between phone and platform.
@@ -74,11 +76,19 @@ def _as_list(value) -> list:
     return [line.strip() for line in str(value).splitlines() if line.strip()]
 
 
+class OutOfRange(ValueError):
+    """A well-formed date outside bounds.FIRST_DAY … LAST_DAY."""
+
+
 def parse_instant(raw) -> datetime:
-    """ISO 8601; without an offset it is Berlin wall-clock time (what people type)."""
+    """ISO 8601; without an offset it is Berlin wall-clock time (what people type). ValueError if it is not one,
+    OutOfRange if it lies outside the dates the console accepts."""
     text = str(raw).strip().replace(" ", "T", 1)
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=BERLIN)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=BERLIN)
+    if not instant_in_range(parsed):
+        raise OutOfRange(text)
+    return parsed
 
 
 def _enum_value(enum_cls, raw):
@@ -123,10 +133,9 @@ def check_report(reseller: Reseller, data: dict) -> CheckedReport:
 
     customer = None
     if not _blank(data.get("customer_id")):
-        try:
-            customer_id = int(data["customer_id"])
-        except (TypeError, ValueError):
-            raise ForeignCustomer(data["customer_id"]) from None
+        customer_id = parse_id(data["customer_id"])
+        if customer_id is None:
+            raise ForeignCustomer(data["customer_id"])
         customer = db.session.get(Customer, customer_id)
         if customer is None or customer.reseller_id != reseller.id:
             raise ForeignCustomer(customer_id)
@@ -138,10 +147,11 @@ def check_report(reseller: Reseller, data: dict) -> CheckedReport:
 
     site_ids = []
     for raw in _as_list(data.get("site_ids")):
-        try:
-            site_ids.append(int(raw))
-        except (TypeError, ValueError):
+        site_id = parse_id(raw)
+        if site_id is None:
             invalid["site_ids"] = _l("Choose the sites from the list.")
+        else:
+            site_ids.append(site_id)
     if site_ids and customer is not None and customer.pbx is not None:
         sites = db.session.scalars(select(Site).where(Site.id.in_(site_ids), Site.pbx_id == customer.pbx.id)).all()
         if len(sites) != len(set(site_ids)):
@@ -165,6 +175,8 @@ def check_report(reseller: Reseller, data: dict) -> CheckedReport:
     if not _blank(data.get("started_at")):
         try:
             values["started_at"] = parse_instant(data["started_at"])
+        except OutOfRange:
+            invalid["started_at"] = DATE_MESSAGE
         except (TypeError, ValueError):
             invalid["started_at"] = _l("Give date and time, e.g. 2026-11-27 09:30.")
 
@@ -172,6 +184,8 @@ def check_report(reseller: Reseller, data: dict) -> CheckedReport:
     for raw in _as_list(data.get("example_calls")):
         try:
             calls.append(_example_call(raw, region))
+        except OutOfRange:
+            invalid["example_calls"] = DATE_MESSAGE
         except (TypeError, ValueError, InvalidNumber):
             invalid["example_calls"] = _l("Write each call as: date time, from number, to number "
                                           "(e.g. 2026-11-27 10:15, 030 1234567, 0171 2345678).")
@@ -185,16 +199,13 @@ def check_report(reseller: Reseller, data: dict) -> CheckedReport:
 
     for name in VOICE_QUALITY_FIELDS:
         if not _blank(data.get(name)):
-            try:
-                number = float(str(data[name]).replace(",", "."))
-                if number < 0:
-                    raise ValueError(number)
-                values[name] = number
-            except (TypeError, ValueError):
+            number = parse_measure(data[name])
+            if number is None:
                 invalid[name] = _l("Give a number, e.g. 35.")
+            else:
+                values[name] = number
 
-    required = ["title", "customer_id", "site_ids", "category", "impact", "affected_numbers", "started_at",
-                "pattern", "reproduction", "example_calls", "contact_name", "contact_phone"]
+    required = list(REPORT["required"])  # the served description says what a report needs
     if values.get("category") is Category.VOICE_QUALITY:
         required += list(VOICE_QUALITY_FIELDS)
     present = {"customer_id": "customer", "site_ids": "sites"}

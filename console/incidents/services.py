@@ -10,6 +10,7 @@ from console import clock
 from console.accounts.models import Pbx, Reseller
 from console.auth import tokens
 from console.auth.models import Login
+from console.bounds import clean_filename
 from console.errors import RuleViolation
 from console.extensions import db
 from console.incidents import notify, search
@@ -189,7 +190,7 @@ def merge(duplicate: Incident, target: Incident, actor: Login) -> None:
 
 def add_attachment(incident: Incident, filename: str, content_type: str, data: bytes) -> IncidentAttachment:
     """Check size and type, then store the file as received."""
-    name = (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200] or "attachment"
+    name = clean_filename(filename)
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise RuleViolation(attachment=_l("%(name)s is larger than 10 MB.", name=name))

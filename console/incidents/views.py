@@ -14,6 +14,7 @@ from console.accounts.models import Customer, Pbx, Reseller
 from console.auth.models import Login
 from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404, scoped
+from console.bounds import parse_id, search_term
 from console.errors import RuleViolation
 from console.extensions import db
 from console.incidents import services
@@ -49,12 +50,12 @@ def filtered_incidents(login: Login, args) -> Select:
         query = query.where(Incident.priority == Priority(args["priority"]))
     for name, column in (("reseller_id", Incident.reseller_id), ("customer_id", Incident.customer_id),
                          ("assignee_id", Incident.assignee_id)):
-        value = args.get(name, type=int)
+        value = args.get(name, type=parse_id)
         if value:
             query = query.where(column == value)
     if args.get("breached"):
         query = query.where(or_(Incident.sla_breached.is_(True), Incident.sla_due_at < clock.now()))
-    q = args.get("q", "").strip()
+    q = search_term(args.get("q"))
     if q:
         query = query.where(matching(q))
     return query
@@ -101,7 +102,7 @@ def chosen_filters(login: Login, args) -> dict[str, str]:
     """parameter → the name of the customer, reseller or assignee the list is filtered by (no query without one)."""
     chosen = {}
     for param in MENU_LABELS:
-        value = args.get(param, type=int)
+        value = args.get(param, type=parse_id)
         query = menu_choices(login, param) if value else None
         if query is not None:
             id_column, name_column = query.selected_columns
@@ -145,7 +146,7 @@ def _customer_choices(form: ReportForm) -> None:
     offering = request.method == "GET"   # preselect only what is offered; a submitted form is judged as sent
     if offering and len(customers) == 1 and not form.customer_id.data:
         form.customer_id.data = str(customers[0].id)
-    chosen = request.args.get("customer_id", type=int) or _int(form.customer_id.data)
+    chosen = request.args.get("customer_id", type=parse_id) or parse_id(form.customer_id.data)
     customer = next((c for c in customers if c.id == chosen), None)
     sites = customer.pbx.sites if customer else []
     form.site_ids.choices = [(str(s.id), s.name) for s in sites]
@@ -153,14 +154,10 @@ def _customer_choices(form: ReportForm) -> None:
         form.site_ids.data = [str(sites[0].id)]   # most customers have one site: nothing to choose
 
 
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
-
-
 def _check(form: ReportForm, reseller_for):
     """check_report() on the form's data, for the customer's reseller; errors land on the form."""
     data = form.report_data()
-    customer_id = request.form.get("customer_id", type=int)
+    customer_id = request.form.get("customer_id", type=parse_id)
     if data["customer_id"] and customer_id is None:
         abort(404)
     customer = get_or_404(Customer, customer_id, current_user) if customer_id else None

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from console.auth.models import Login
 from console.auth.permissions import requires
+from console.bounds import clean_filename
 from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation
 from console.extensions import db
@@ -151,6 +152,7 @@ def attachment(incident_id: int, attachment_id: int):
                                                              IncidentAttachment.incident_id == incident.id))
     if row is None:
         abort(404)
-    # Always a download: an uploaded file is never rendered in the console's origin.
+    # Always a download: an uploaded file is never rendered in the console's origin. The name is cleaned again
+    # for rows stored before names were cleaned on the way in (a NUL in a header is a 500 for every download).
     return send_file(io.BytesIO(row.data), mimetype="application/octet-stream", as_attachment=True,
-                     download_name=row.filename)
+                     download_name=clean_filename(row.filename))

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from console.auth.permissions import requires
 from console.errors import RuleViolation
+from console.bounds import is_ascii_digits, parse_int
 from console.extensions import db
 from console.mail import authresults, delivery, inbound
 from console.mail.models import InboundMessage, InboundState, OutboxMessage, OutboxState
@@ -200,7 +201,8 @@ def _part(raw: bytes) -> Response:
                                                       "img-src data:; frame-ancestors 'self'"
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
         return response
-    if not which.isdigit() or (found := part_content(message, int(which))) is None:
+    number = parse_int(which) if is_ascii_digits(which) else None
+    if number is None or (found := part_content(message, number)) is None:
         abort(404)
     data, content_type, filename = found
     response = Response(data, content_type=content_type)

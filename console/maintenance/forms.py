@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from console.web.fields import DateTimeLocalField, coerce_id
 
 
 # Unbound fields in the order the forms show them (WTForms orders fields by when they were created).
@@ -21,7 +23,7 @@ class EditWindowForm(FlaskForm):
     """What staff may change on a window: its time (a reschedule), what it affects (before it is announced), texts."""
     starts_at = _starts_at
     ends_at = _ends_at
-    pbx_ids = SelectMultipleField(_l("Affected PBXs"), coerce=int, description=_l("None selected: the whole platform."))
+    pbx_ids = SelectMultipleField(_l("Affected PBXs"), coerce=coerce_id, description=_l("None selected: the whole platform."))
     title_de = StringField(_l("Title (German)"), validators=[DataRequired(), Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     description_de = TextAreaField(_l("Description (German)"), validators=[Optional(), Length(max=5000)])

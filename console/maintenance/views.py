@@ -13,6 +13,7 @@ from console.accounts.models import Pbx
 from console.auth.models import Role
 from console.auth.permissions import requires
 from console.auth.scope import get_or_404, scoped
+from console.bounds import clamp_day
 from console.berlin_time import parse_local
 from console.clock import BERLIN, now
 from console.errors import RuleViolation
@@ -57,6 +58,7 @@ def month():
         first = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
     except ValueError:
         first = today.replace(day=1)
+    first = clamp_day(first).replace(day=1)  # a month the calendar (and the months beside it) can show
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     start = datetime.combine(weeks[0][0], time(0), BERLIN)
     end = datetime.combine(weeks[-1][-1] + timedelta(days=1), time(0), BERLIN)

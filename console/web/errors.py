@@ -6,9 +6,29 @@ import logging
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 log = logging.getLogger("console.errors")
+
+
+class InputRefused(BadRequest):
+    """A 400 whose description is a message for the user (in their language), e.g. naming the field at fault."""
+
+    def __init__(self, message: str):
+        super().__init__(description=message)
+        self.message = message
+
+
+def message_for(exc: HTTPException) -> str:
+    """What the user reads for an HTTP error: the specific message of an InputRefused, else the status's title."""
+    if isinstance(exc, InputRefused):
+        return exc.message
+    return _titles().get(exc.code, exc.name)
+
+
+def headers_of(exc: HTTPException) -> list[tuple[str, str]]:
+    """The headers the status requires (Allow with a 405, Retry-After, WWW-Authenticate), not its HTML body's type."""
+    return [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
 
 
 def _wants_json() -> bool:
@@ -35,7 +55,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _respond(exc.code or 500, _titles().get(exc.code, exc.name))
+        return _respond(exc.code or 500, message_for(exc), headers_of(exc))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -45,8 +65,9 @@ def register_error_handlers(app: Flask) -> None:
         return _respond(500, _titles()[500])
 
 
-def _respond(code: int, message: str):
+def _respond(code: int, message: str, headers: list[tuple[str, str]] | None = None):
     request_id = g.get("request_id", "-")
     if _wants_json():
-        return jsonify(error=message, status=code, request_id=request_id), code
-    return render_template("errors/error.html", code=code, message=message, request_id=request_id), code
+        return jsonify(error=message, status=code, request_id=request_id), code, headers or []
+    return (render_template("errors/error.html", code=code, message=message, request_id=request_id), code,
+            headers or [])

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, render_template, request
 from sqlalchemy import Select, func, or_, select
 
+from console.bounds import page_number, search_term
 from console.errors import RuleViolation
 from console.extensions import db
 
@@ -46,7 +47,7 @@ class Page:
 
 def search(query: Select, *columns, arg: str = "q") -> Select:
     """Rows where any of the columns contains ?q= (or ?<arg>=; case-insensitive; %, _ and \\ are literal)."""
-    q = request.args.get(arg, "").strip().lower()
+    q = search_term(request.args.get(arg)).lower()
     if not q:
         return query
     return query.where(or_(*(func.lower(c).contains(q, autoescape=True) for c in columns)))
@@ -59,7 +60,7 @@ def paginate(query: Select, count: Select | None = None, plain: bool = False) ->
     `plain`: the SELECT names columns, not mapped classes; its read-only rows skip the ORM's bookkeeping.
     """
     per_page = current_app.extensions["settings"].page_size
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     window = query.limit(per_page).offset((page - 1) * per_page)
     runner = db.session.connection() if plain else db.session
     result = runner.execute(window)

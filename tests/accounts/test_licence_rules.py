@@ -121,10 +121,14 @@ def test_extension_must_lie_in_the_trunk_block(make_customer, make_user):
     customer = make_customer()  # block 0 … 99
     assert make_user(customer, extension="0").extension == "0"
     assert make_user(customer, extension="99").extension == "99"
-    for outside in ("100", "abc", "-1", "099"):
+    for outside in ("100", "099"):
         with pytest.raises(RuleViolation) as refused:
             make_user(customer, extension=outside)
         assert "outside the number block" in messages(refused)
+    for not_digits in ("abc", "-1", "²", "١٢"):  # "²" and "١٢" pass str.isdigit()
+        with pytest.raises(RuleViolation) as refused:
+            make_user(customer, extension=not_digits)
+        assert "digits 0–9 only" in messages(refused)
 
 
 def test_extension_is_unique_per_pbx(make_customer, make_user):
