@@ -1,6 +1,7 @@
 """The stimme operations console: create_app() builds the Flask application."""
 from __future__ import annotations
 
+import importlib
 import logging
 import secrets
 import time
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_cli(app)
     from console.web import templating
     templating.register(app)
+    from console.auth import permissions
+    permissions.register(app)  # can(action, kind) in every template
     return app
 
 
@@ -108,25 +111,20 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from console.accounts.views import bp as accounts_bp
-    from console.audit.views import bp as audit_bp
-    from console.auth.views import bp as auth_bp
-    from console.maintenance import feeds  # noqa: F401  registers the feed routes
-    from console.maintenance.views import bp as maintenance_bp
-    from console.web.views import bp as web_bp
-    from console.media.views import bp as media_bp
+    """Every feature's blueprints, each with the routes of the view modules its blueprint.py names."""
+    from console.accounts import blueprint as accounts
+    from console.audit import blueprint as audit
+    from console.auth import blueprint as auth
+    from console.dashboard import blueprint as dashboard
+    from console.directory import blueprint as directory
+    from console.incidents import blueprint as incidents
+    from console.mail import blueprint as mail
+    from console.maintenance import blueprint as maintenance
+    from console.media import blueprint as media
 
-    for bp in (web_bp, auth_bp, accounts_bp, audit_bp, maintenance_bp):
-        app.register_blueprint(bp)
-    app.register_blueprint(media_bp)
-    from console.mail.views import bp as mail_bp
-    app.register_blueprint(mail_bp)
-    from console.incidents.api import bp as incidents_api_bp
-    from console.incidents.views import bp as incidents_bp
-    app.register_blueprint(incidents_bp)
-    app.register_blueprint(incidents_api_bp)
-    from console.directory import exchange_views, import_views, settings_views  # noqa: F401  directory routes
-    from console.directory.api import api as directory_api_bp
-    from console.directory.views import bp as directory_bp
-    app.register_blueprint(directory_bp)
-    app.register_blueprint(directory_api_bp)
+    for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory):
+        package = feature.__name__.rpartition(".")[0]
+        for module in feature.VIEW_MODULES:
+            importlib.import_module(f"{package}.{module}")  # its routes land on the feature's blueprint
+        for blueprint in feature.BLUEPRINTS:
+            app.register_blueprint(blueprint)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import Flask, abort
 from flask_login import current_user, login_required
 
 from console.auth.models import Login, Role
@@ -74,3 +74,8 @@ def requires(action: str, kind: str):
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+def register(app: Flask) -> None:
+    """Templates ask what the signed-in login may do, never which role it has: {% if can("manage", "media") %}"""
+    app.jinja_env.globals["can"] = lambda action, kind: can(current_user, action, kind)

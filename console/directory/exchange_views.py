@@ -10,9 +10,9 @@ from console.accounts.models import Customer
 from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404
 from console.directory import exchange
+from console.directory.blueprint import bp
 from console.directory.forms import ExchangeForm
 from console.directory.models import ExchangeAccount, SyncRun
-from console.directory.views import bp
 from console.errors import RuleViolation
 from console.extensions import db
 from console.web.render import apply_errors, render

@@ -11,11 +11,12 @@ from console.auth.permissions import requires
 from console.auth.scope import get_or_404
 from console.bounds import clean_filename
 from console.directory import books, imports, transfer
+from console.directory.blueprint import bp
 from console.directory.books import Book
 from console.directory.connection import get_directory
 from console.directory.forms import ConfirmImportForm, ImportForm
+from console.directory.loading import load_book, require_edit
 from console.directory.models import DirectoryImport
-from console.directory.views import _require_edit, bp, load_book
 from console.errors import RuleViolation
 from console.extensions import db
 from console.web.render import apply_errors, render
@@ -27,7 +28,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 @requires("view", "directory")
 def import_upload(pbx_id: int, book_kind: str):
     book = load_book(pbx_id, book_kind)
-    _require_edit(book)
+    require_edit(book)
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -55,7 +56,7 @@ def _load_import(import_id: int) -> tuple[DirectoryImport, Book]:
     book = load_book(batch.pbx_id, books.PRIVATE if batch.owner_id else books.SHARED)
     if book.owner and book.owner.id != batch.owner_id:
         abort(404)
-    _require_edit(book)
+    require_edit(book)
     return batch, book
 
 
