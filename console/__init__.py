@@ -12,7 +12,7 @@ from flask_login import current_user
 from console import logs
 from console.config import INSTANCE_DIR, PROJECT_ROOT, Settings
 from console.db import make_writers_wait
-from console.extensions import babel, csrf, login_manager, migrate
+from console.extensions import babel, csrf, htmx, login_manager, migrate
 from console.extensions import db as _db
 
 LANGUAGES = ("de", "en")
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     make_writers_wait(app)  # SQLite: every writer takes the write lock first and waits its turn (console/db.py)
     migrate.init_app(app, _db, directory=str(PROJECT_ROOT / "alembic"), render_as_batch=True)
     csrf.init_app(app)
+    htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: settings.timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -101,7 +102,7 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
-        response.vary.add("HX-Request")
+        response.vary.add("HX-Request")  # one URL answers a page or a fragment: caches must keep them apart
         if request.endpoint != "static":
             path = logs.redact(request.path)   # a feed's or a PBX's secret stays out of the log
             log.info("%s %s %s", request.method, path, response.status_code,
