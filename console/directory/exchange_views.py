@@ -57,7 +57,7 @@ def exchange_account(customer_id: int):
 
 
 @bp.post("/customers/<int:customer_id>/exchange/sync")
-@requires("view", "directory_settings")
+@requires("manage", "exchange_sync")
 def exchange_sync_now(customer_id: int):
     customer = get_or_404(Customer, customer_id, current_user)
     account = _account(customer) or abort(404)

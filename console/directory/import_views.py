@@ -25,7 +25,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 @bp.route("/pbx/<int:pbx_id>/directory/<book_kind>/import", methods=["GET", "POST"])
-@requires("view", "directory")
+@requires("manage", "shared_book", "private_book")
 def import_upload(pbx_id: int, book_kind: str):
     book = load_book(pbx_id, book_kind)
     require_edit(book)
@@ -61,7 +61,7 @@ def _load_import(import_id: int) -> tuple[DirectoryImport, Book]:
 
 
 @bp.route("/directory/imports/<int:import_id>", methods=["GET", "POST"])
-@requires("view", "directory")
+@requires("manage", "shared_book", "private_book")
 def import_preview(import_id: int):
     batch, book = _load_import(import_id)
     form = ConfirmImportForm()

@@ -63,7 +63,7 @@ def book(pbx_id: int, book_kind: str):
 
 
 @bp.route("/pbx/<int:pbx_id>/directory/<book_kind>/new", methods=["GET", "POST"])
-@requires("view", "directory")
+@requires("manage", "shared_book", "private_book")
 def new_entry(pbx_id: int, book_kind: str):
     book = load_book(pbx_id, book_kind)
     require_edit(book)
@@ -71,7 +71,7 @@ def new_entry(pbx_id: int, book_kind: str):
 
 
 @bp.route("/pbx/<int:pbx_id>/directory/<book_kind>/<entry_id>/edit", methods=["GET", "POST"])
-@requires("view", "directory")
+@requires("manage", "shared_book", "private_book")
 def edit_entry(pbx_id: int, book_kind: str, entry_id: str):
     book = load_book(pbx_id, book_kind)
     require_edit(book)
@@ -102,7 +102,7 @@ def _entry_form(book: Book, entry: Contact | None):
 
 
 @bp.post("/pbx/<int:pbx_id>/directory/<book_kind>/<entry_id>/delete")
-@requires("view", "directory")
+@requires("manage", "shared_book", "private_book")
 def delete_entry(pbx_id: int, book_kind: str, entry_id: str):
     book = load_book(pbx_id, book_kind)
     require_edit(book)

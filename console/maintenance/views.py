@@ -189,7 +189,7 @@ def complete(window_id: int):
 
 
 @bp.route("/notices", methods=["GET", "POST"])
-@requires("view", "maintenance")
+@requires("view", "maintenance", writes=("feed_token", "notice_opt_in"))
 def notice_settings():
     """Resellers: their feed URLs. Customer admins: opt in to notices for their PBX."""
     opted_in = db.session.get(NoticeOptIn, current_user.id) is not None
