@@ -1,6 +1,7 @@
 """The stimme operations console: create_app() builds the Flask application."""
 from __future__ import annotations
 
+import importlib
 import logging
 import secrets
 import time
@@ -11,7 +12,7 @@ from flask_login import current_user
 from console import logs
 from console.config import INSTANCE_DIR, PROJECT_ROOT, Settings
 from console.db import make_writers_wait
-from console.extensions import babel, csrf, login_manager, migrate
+from console.extensions import babel, csrf, htmx, login_manager, migrate
 from console.extensions import db as _db
 
 LANGUAGES = ("de", "en")
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     make_writers_wait(app)  # SQLite: every writer takes the write lock first and waits its turn (console/db.py)
     migrate.init_app(app, _db, directory=str(PROJECT_ROOT / "alembic"), render_as_batch=True)
     csrf.init_app(app)
+    htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: settings.timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -55,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_cli(app)
     from console.web import templating
     templating.register(app)
+    from console.auth import permissions
+    permissions.register(app)  # can(action, kind) in every template
     return app
 
 
@@ -98,7 +102,7 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
-        response.vary.add("HX-Request")
+        response.vary.add("HX-Request")  # one URL answers a page or a fragment: caches must keep them apart
         if request.endpoint != "static":
             path = logs.redact(request.path)   # a feed's or a PBX's secret stays out of the log
             log.info("%s %s %s", request.method, path, response.status_code,
@@ -108,25 +112,20 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from console.accounts.views import bp as accounts_bp
-    from console.audit.views import bp as audit_bp
-    from console.auth.views import bp as auth_bp
-    from console.maintenance import feeds  # noqa: F401  registers the feed routes
-    from console.maintenance.views import bp as maintenance_bp
-    from console.web.views import bp as web_bp
-    from console.media.views import bp as media_bp
+    """Every feature's blueprints, each with the routes of the view modules its blueprint.py names."""
+    from console.accounts import blueprint as accounts
+    from console.audit import blueprint as audit
+    from console.auth import blueprint as auth
+    from console.dashboard import blueprint as dashboard
+    from console.directory import blueprint as directory
+    from console.incidents import blueprint as incidents
+    from console.mail import blueprint as mail
+    from console.maintenance import blueprint as maintenance
+    from console.media import blueprint as media
 
-    for bp in (web_bp, auth_bp, accounts_bp, audit_bp, maintenance_bp):
-        app.register_blueprint(bp)
-    app.register_blueprint(media_bp)
-    from console.mail.views import bp as mail_bp
-    app.register_blueprint(mail_bp)
-    from console.incidents.api import bp as incidents_api_bp
-    from console.incidents.views import bp as incidents_bp
-    app.register_blueprint(incidents_bp)
-    app.register_blueprint(incidents_api_bp)
-    from console.directory import exchange_views, import_views, settings_views  # noqa: F401  directory routes
-    from console.directory.api import api as directory_api_bp
-    from console.directory.views import bp as directory_bp
-    app.register_blueprint(directory_bp)
-    app.register_blueprint(directory_api_bp)
+    for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory):
+        package = feature.__name__.rpartition(".")[0]
+        for module in feature.VIEW_MODULES:
+            importlib.import_module(f"{package}.{module}")  # its routes land on the feature's blueprint
+        for blueprint in feature.BLUEPRINTS:
+            app.register_blueprint(blueprint)

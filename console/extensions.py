@@ -1,5 +1,6 @@
 """Extension objects, created here and bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -12,3 +13,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+htmx = HTMX()  # request.headers HX-* as properties: bool(htmx), htmx.boosted, htmx.target …

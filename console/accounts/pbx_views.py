@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from console.accounts import services
+from console.accounts.blueprint import bp
 from console.accounts.forms import PhoneUserForm, SiteForm, TrunkForm
 from console.accounts.models import Customer, Package, PhoneUser, Pbx, Provider, Site, Trunk, TrunkKind
-from console.accounts.views import bp
 from console.auth.permissions import requires
 from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation

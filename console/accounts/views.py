@@ -1,12 +1,13 @@
 """Resellers, customers and their PBX licence. Thin views: parse, load in scope, call a service, commit."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from console.accounts import services
 from console.accounts.billing import monthly_peak
+from console.accounts.blueprint import bp
 from console.accounts.forms import CustomerForm, LicenceForm, NewCustomerForm, ResellerForm
 from console.accounts.models import Customer, LicenceKind, Pbx, Reseller
 from console.auth.permissions import can, requires
@@ -15,9 +16,6 @@ from console.clock import today_berlin
 from console.errors import RuleViolation
 from console.extensions import db
 from console.web.render import apply_errors, paginate, render, search
-
-bp = Blueprint("accounts", __name__)
-
 
 
 # --- resellers ------------------------------------------------------------------------------------------
@@ -151,6 +149,3 @@ def edit_licence(customer_id: int):
             return redirect(url_for(".customer", customer_id=customer.id), 303)
     return render("form.html", form=form, title=_("Licence of %(pbx)s", pbx=pbx.name),
                   cancel=url_for(".customer", customer_id=customer.id))
-
-
-from console.accounts import pbx_views  # noqa: E402,F401  sites, trunks and phone users on this blueprint

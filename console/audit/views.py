@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, request
+from flask import request
 from sqlalchemy import func, select
 
+from console.audit.blueprint import bp
 from console.audit.models import AuditEntry
 from console.auth.permissions import requires
 from console.bounds import clamp_day, search_term
 from console.clock import BERLIN
 from console.extensions import db
 from console.web.render import paginate, render, search
-
-bp = Blueprint("audit", __name__)
 
 
 @bp.get("/audit/")

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import Flask, abort, request
 from flask_login import current_user, login_required
 
 from console.auth.models import Login, Role
 
 _STAFF = {Role.STAFF_ADMIN, Role.STAFF_SUPPORT}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 # kind → roles that may create, change and delete objects of that kind (within their tenancy)
 MANAGE: dict[str, set[Role]] = {
@@ -31,6 +32,11 @@ MANAGE: dict[str, set[Role]] = {
     "directory_token": _STAFF,                  # bearer tokens for the caller-name lookup API
     "directory_reader": _STAFF,                 # the PBX's LDAP bind password: it reads every book of the PBX
     "exchange": _STAFF,                         # §4.2: Exchange accounts hosted by stimme
+    "exchange_sync": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},  # "sync now" on an account they can see
+    "shared_book": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},    # a PBX's shared phonebook
+    "private_book": {Role.END_USER},            # one's own private phonebook (directory.books gives it to no one else)
+    "feed_token": {Role.RESELLER},              # §7.5: the calendar and Atom feed address of their notices
+    "notice_opt_in": {Role.CUSTOMER_ADMIN},     # §7.5: maintenance notices for their PBX by e-mail
 }
 
 # kind → roles that may list objects of that kind
@@ -48,6 +54,7 @@ VIEW: dict[str, set[Role]] = {
     "maintenance": set(Role),                   # everyone sees the windows that affect them
     "directory": set(Role),                     # everyone searches their customer's shared book
     "directory_settings": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},  # PBX settings, Exchange sync report
+    "any_reseller": _STAFF,                     # lists span resellers, so they say whose a row is
 }
 
 
@@ -63,14 +70,27 @@ def can_manage_login(actor: Login, target: Login) -> bool:
     return can(actor, "manage", "login")
 
 
-def requires(action: str, kind: str):
-    """View decorator: signed in, and the role may `action` ("view" or "manage") objects of `kind`."""
+def requires(action: str, *kinds: str, writes: tuple[str, ...] = ()):
+    """View decorator: signed in, and the role may `action` ("view" or "manage") objects of one of `kinds`
+    (the view checks the object itself where the kinds differ, e.g. a shared or a private phonebook).
+
+    `writes`: a page that viewers see and managers save: a POST also needs "manage" on one of these kinds.
+    """
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if not can(current_user, action, kind):
+            if not any(can(current_user, action, kind) for kind in kinds):
+                abort(403)
+            if writes and request.method not in SAFE_METHODS and not any(
+                    can(current_user, "manage", kind) for kind in writes):
                 abort(403)
             return view(*args, **kwargs)
+        wrapped.permission = (action, kinds, writes)  # read by tests/auth/test_write_guards.py
         return wrapped
     return decorator
+
+
+def register(app: Flask) -> None:
+    """Templates ask what the signed-in login may do, never which role it has: {% if can("manage", "media") %}"""
+    app.jinja_env.globals["can"] = lambda action, kind: can(current_user, action, kind)

@@ -1,13 +1,14 @@
 """Sign-in, sign-out, language, own password, and managing login accounts."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from console import LANGUAGES
 from console.accounts.models import Customer, PhoneUser, Reseller
 from console.auth import devices, services, sessions
+from console.auth.blueprint import bp
 from console.auth.forms import LanguageForm, LoginAccountForm, PasswordForm, SignInForm
 from console.auth.models import Login, Role
 from console.auth.permissions import can_manage_login, requires
@@ -17,7 +18,6 @@ from console.errors import RuleViolation
 from console.extensions import db
 from console.web.render import apply_errors, paginate, render, search
 
-bp = Blueprint("auth", __name__)
 
 ROLE_LABELS = {
     Role.STAFF_ADMIN: "Staff admin", Role.STAFF_SUPPORT: "Staff support", Role.RESELLER: "Reseller",
@@ -26,13 +26,13 @@ ROLE_LABELS = {
 
 
 def _safe_next(target: str | None) -> str:
-    return local_path(target) or url_for("web.dashboard")
+    return local_path(target) or url_for("dashboard.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("web.dashboard"))
+        return redirect(url_for("dashboard.index"))
     form = SignInForm()
     if form.validate_on_submit():
         known = devices.read(request.cookies.get(devices.COOKIE_NAME))
@@ -86,8 +86,8 @@ def change_password():
         else:
             db.session.commit()
             flash(_("Your password is changed. Other sessions are signed out."), "success")
-            return redirect(url_for("web.dashboard"), 303)
-    return render("form.html", form=form, title=_("Change password"), cancel=url_for("web.dashboard"))
+            return redirect(url_for("dashboard.index"), 303)
+    return render("form.html", form=form, title=_("Change password"), cancel=url_for("dashboard.index"))
 
 
 # --- login accounts -------------------------------------------------------------------------------------

@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, request
 from sqlalchemy import select
 
 from console.accounts.models import PhoneUser
 from console.auth import tokens
+from console.directory.blueprint import api
 from console.directory.books import lookup_name
 from console.directory.connection import DirectoryUnavailable, get_directory
 from console.directory.models import DirectoryToken
-from console.extensions import csrf, db
+from console.extensions import db
 from console.phone import InvalidNumber, to_e164
 
 log = logging.getLogger("console.directory")
-api = Blueprint("directory_api", __name__, url_prefix="/api/v1/directory")
-csrf.exempt(api)
 
 
 def _token() -> DirectoryToken | None:

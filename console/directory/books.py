@@ -17,6 +17,7 @@ from ldap.filter import escape_filter_chars
 
 from console.accounts.models import PhoneUser, Pbx
 from console.auth.models import Login, Role
+from console.auth.permissions import can
 from console.directory import private, tree
 from console.directory.connection import Directory
 from console.directory.tree import Contact
@@ -58,9 +59,10 @@ def book_for(login: Login, pbx: Pbx, kind: str) -> Book | None:
 
 
 def can_edit(login: Login, book: Book) -> bool:
+    """Who may write which book is console.auth.permissions' rule; a private book only ever its owner's."""
     if book.owner:
-        return login.phone_user_id == book.owner.id
-    return login.is_staff or login.role in (Role.RESELLER, Role.CUSTOMER_ADMIN)
+        return can(login, "manage", "private_book") and login.phone_user_id == book.owner.id
+    return can(login, "manage", "shared_book")
 
 
 def ensure_book(directory: Directory, book: Book) -> str:

@@ -10,9 +10,9 @@ from console.accounts.models import Customer
 from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404
 from console.directory import exchange
+from console.directory.blueprint import bp
 from console.directory.forms import ExchangeForm
 from console.directory.models import ExchangeAccount, SyncRun
-from console.directory.views import bp
 from console.errors import RuleViolation
 from console.extensions import db
 from console.web.render import apply_errors, render
@@ -57,7 +57,7 @@ def exchange_account(customer_id: int):
 
 
 @bp.post("/customers/<int:customer_id>/exchange/sync")
-@requires("view", "directory_settings")
+@requires("manage", "exchange_sync")
 def exchange_sync_now(customer_id: int):
     customer = get_or_404(Customer, customer_id, current_user)
     account = _account(customer) or abort(404)

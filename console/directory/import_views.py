@@ -11,11 +11,12 @@ from console.auth.permissions import requires
 from console.auth.scope import get_or_404
 from console.bounds import clean_filename
 from console.directory import books, imports, transfer
+from console.directory.blueprint import bp
 from console.directory.books import Book
 from console.directory.connection import get_directory
 from console.directory.forms import ConfirmImportForm, ImportForm
+from console.directory.loading import load_book, require_edit
 from console.directory.models import DirectoryImport
-from console.directory.views import _require_edit, bp, load_book
 from console.errors import RuleViolation
 from console.extensions import db
 from console.web.render import apply_errors, render
@@ -24,10 +25,10 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 @bp.route("/pbx/<int:pbx_id>/directory/<book_kind>/import", methods=["GET", "POST"])
-@requires("view", "directory")
+@requires("manage", "shared_book", "private_book")
 def import_upload(pbx_id: int, book_kind: str):
     book = load_book(pbx_id, book_kind)
-    _require_edit(book)
+    require_edit(book)
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -55,12 +56,12 @@ def _load_import(import_id: int) -> tuple[DirectoryImport, Book]:
     book = load_book(batch.pbx_id, books.PRIVATE if batch.owner_id else books.SHARED)
     if book.owner and book.owner.id != batch.owner_id:
         abort(404)
-    _require_edit(book)
+    require_edit(book)
     return batch, book
 
 
 @bp.route("/directory/imports/<int:import_id>", methods=["GET", "POST"])
-@requires("view", "directory")
+@requires("manage", "shared_book", "private_book")
 def import_preview(import_id: int):
     batch, book = _load_import(import_id)
     form = ConfirmImportForm()

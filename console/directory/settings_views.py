@@ -10,11 +10,11 @@ from console.accounts.models import Pbx
 from console.auth import tokens
 from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404
+from console.directory.blueprint import bp
 from console.directory.connection import get_directory
 from console.directory.forms import TokenForm
 from console.directory.models import DirectoryToken
 from console.directory.pbx_settings import has_reader, innovaphone_settings, set_reader_password
-from console.directory.views import bp
 from console.extensions import db
 from console.web.render import render
 

@@ -4,24 +4,25 @@ Imports are in import_views.py, the PBX settings and tokens in settings_views.py
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from console.accounts.models import Pbx
 from console.auth.models import Role
 from console.auth.permissions import can, requires
-from console.auth.scope import get_or_404, scoped
+from console.auth.scope import scoped
 from console.directory import books, transfer
+from console.directory.blueprint import bp
 from console.directory.books import Book
 from console.directory.connection import DirectoryUnavailable, get_directory
 from console.directory.forms import EntryForm
+from console.directory.loading import load_book, require_edit
 from console.directory.tree import ATTRIBUTES, Contact
 from console.errors import RuleViolation
 from console.extensions import db
 from console.web.render import apply_errors, render
 
-bp = Blueprint("directory", __name__)
 SHOWN = 200  # a page shows this many matches; people narrow a big book by searching
 
 
@@ -36,20 +37,6 @@ def _pbx_phonebook_settings():
     """For the customer page: what to enter on the PBX (computed from the configuration, no LDAP round trip)."""
     from console.directory.pbx_settings import innovaphone_settings
     return {"pbx_phonebook_settings": lambda pbx: innovaphone_settings(get_directory(), pbx)}
-
-
-def load_book(pbx_id: int, kind: str) -> Book:
-    """The book, if the login may see it: the PBX within its tenancy; a private book only for its owner."""
-    pbx = get_or_404(Pbx, pbx_id, current_user)
-    book = books.book_for(current_user, pbx, kind)
-    if book is None:
-        abort(404)
-    return book
-
-
-def _require_edit(book: Book) -> None:
-    if not books.can_edit(current_user, book):
-        abort(403)
 
 
 def book_url(book: Book) -> str:
@@ -76,18 +63,18 @@ def book(pbx_id: int, book_kind: str):
 
 
 @bp.route("/pbx/<int:pbx_id>/directory/<book_kind>/new", methods=["GET", "POST"])
-@requires("view", "directory")
+@requires("manage", "shared_book", "private_book")
 def new_entry(pbx_id: int, book_kind: str):
     book = load_book(pbx_id, book_kind)
-    _require_edit(book)
+    require_edit(book)
     return _entry_form(book, None)
 
 
 @bp.route("/pbx/<int:pbx_id>/directory/<book_kind>/<entry_id>/edit", methods=["GET", "POST"])
-@requires("view", "directory")
+@requires("manage", "shared_book", "private_book")
 def edit_entry(pbx_id: int, book_kind: str, entry_id: str):
     book = load_book(pbx_id, book_kind)
-    _require_edit(book)
+    require_edit(book)
     entry = books.get_entry(get_directory(), book, entry_id) or abort(404)
     if entry.read_only:
         flash(_("This entry comes from Exchange and can only be changed there."), "error")
@@ -115,10 +102,10 @@ def _entry_form(book: Book, entry: Contact | None):
 
 
 @bp.post("/pbx/<int:pbx_id>/directory/<book_kind>/<entry_id>/delete")
-@requires("view", "directory")
+@requires("manage", "shared_book", "private_book")
 def delete_entry(pbx_id: int, book_kind: str, entry_id: str):
     book = load_book(pbx_id, book_kind)
-    _require_edit(book)
+    require_edit(book)
     directory = get_directory()
     entry = books.get_entry(directory, book, entry_id) or abort(404)
     try:

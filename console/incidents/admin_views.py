@@ -17,11 +17,11 @@ from console.clock import BERLIN
 from console.errors import RuleViolation
 from console.extensions import db
 from console.incidents import availability, services
+from console.incidents.blueprint import bp
 from console.incidents.chart import monthly_chart
 from console.incidents.forms import OutageForm, SlaTargetForm, TokenForm
 from console.incidents.models import ApiToken, Incident, Outage, Priority, SlaTarget, TimeEntry
 from console.incidents.sla import targets_for
-from console.incidents.views import bp
 from console.web.render import apply_errors, paginate, render
 
 

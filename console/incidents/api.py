@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from console.audit.recorder import set_actor
 from console.auth import tokens
-from console.extensions import csrf, db
+from console.extensions import db
 from console.incidents import services
+from console.incidents.blueprint import api as bp
 from console.incidents.models import ApiToken, Channel, Incident
 from console.incidents.openapi import spec
 from console.incidents.qualification import FIELD_LABELS, ForeignCustomer, check_report, network_findings
 from console.incidents.sla import status_of
 from console.web.errors import headers_of, message_for
 from console.web.jsonbody import BodyRefused, invalid_fields, read_object, validator
-
-bp = Blueprint("incidents_api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
 
 
 def _error(status: int, message: str, headers=(), **extra):

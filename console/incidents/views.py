@@ -1,7 +1,7 @@
 """Fault reports: list, report form, detail with timeline, and the work on them. Thin views."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,14 +18,13 @@ from console.bounds import parse_id, search_term
 from console.errors import RuleViolation
 from console.extensions import db
 from console.incidents import services
+from console.incidents.blueprint import bp
 from console.incidents.forms import ReportForm, state_choices, priority_choices
 from console.incidents.models import Channel, Incident, OPEN_STATES, Priority, State
 from console.incidents.qualification import FIELD_LABELS, ForeignCustomer, check_report, network_findings
 from console.incidents.search import matching
 from console.incidents.sla import status_of
 from console.web.render import apply_errors, is_fragment_request, paginate, render, search
-
-bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
 
 # The list's rows: only the columns a row shows, as plain rows (no ORM objects for a read-only table). Built once;
@@ -255,7 +254,3 @@ def _attachments(incident: Incident):
                                      IncidentAttachment.content_type)
                               .where(IncidentAttachment.incident_id == incident.id)
                               .order_by(IncidentAttachment.id)).all()
-
-
-from console.incidents import work_views  # noqa: E402,F401  actions on one incident, on this blueprint
-from console.incidents import admin_views  # noqa: E402,F401  outages, availability, tokens, SLA targets

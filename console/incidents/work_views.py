@@ -15,10 +15,10 @@ from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation
 from console.extensions import db
 from console.incidents import services
+from console.incidents.blueprint import bp
 from console.incidents.forms import (AssignForm, AttachmentForm, MergeForm, MessageForm, PriorityForm, StateForm,
                                      TimeForm, priority_choices, state_choices)
 from console.incidents.models import Incident, IncidentAttachment, Priority, State
-from console.incidents.views import bp
 
 
 def _done(incident: Incident, message: str | None = None):

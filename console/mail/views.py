@@ -2,7 +2,7 @@
 and inbound mail with its handler's outcome."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,12 +12,12 @@ from console.errors import RuleViolation
 from console.bounds import is_ascii_digits, parse_int
 from console.extensions import db
 from console.mail import authresults, delivery, inbound
+from console.mail.blueprint import bp
 from console.mail.models import InboundMessage, InboundState, OutboxMessage, OutboxState
 from console.mail.smtp import SmtpTarget
 from console.mail.viewer import SentMail, html_body, parse, part_content, show
 from console.web.render import Page, paginate, render, search
 
-bp = Blueprint("mail", __name__, url_prefix="/mail")
 ASSIGNABLE = (InboundState.HELD, InboundState.FAILED)  # staff may file or set aside a message in these states
 bp.add_app_template_filter(authresults.summary, "auth_summary")  # also on a mailed report's page
 

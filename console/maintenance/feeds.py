@@ -12,9 +12,9 @@ from console.accounts.models import Customer, Pbx
 from console.auth import tokens
 from console.berlin_time import describe
 from console.extensions import db
+from console.maintenance.blueprint import bp
 from console.maintenance.models import FeedToken, MaintenanceWindow, WindowState, affects_pbx_clause
 from console.maintenance.notices import ics
-from console.maintenance.views import bp
 
 FEED_STATES = [WindowState.ANNOUNCED, WindowState.RUNNING, WindowState.COMPLETED, WindowState.CANCELLED]
 ATOM = "http://www.w3.org/2005/Atom"

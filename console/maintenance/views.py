@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,12 +19,11 @@ from console.clock import BERLIN, now
 from console.errors import RuleViolation
 from console.extensions import db
 from console.maintenance import notices, services
+from console.maintenance.blueprint import bp
 from console.maintenance.forms import EditWindowForm, ExtendForm, NoteForm, WindowForm
 from console.maintenance.models import EmergencyReason, FeedToken, MaintenanceWindow, NoticeOptIn, WindowKind, \
     WindowState
 from console.web.render import apply_errors, is_fragment_request, paginate, render
-
-bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
 
 
 @bp.app_context_processor
@@ -190,7 +189,7 @@ def complete(window_id: int):
 
 
 @bp.route("/notices", methods=["GET", "POST"])
-@requires("view", "maintenance")
+@requires("view", "maintenance", writes=("feed_token", "notice_opt_in"))
 def notice_settings():
     """Resellers: their feed URLs. Customer admins: opt in to notices for their PBX."""
     opted_in = db.session.get(NoticeOptIn, current_user.id) is not None

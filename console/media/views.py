@@ -1,7 +1,7 @@
 """The media library of a PBX (upload, listen, activate) and the token-protected URLs the PBX fetches from."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+from flask import abort, current_app, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,12 +11,11 @@ from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation
 from console.extensions import db
 from console.media import services
+from console.media.blueprint import bp
 from console.media.forms import ACCEPT, NewMediaForm, VersionForm
 from console.media.models import (HOLD_MUSIC_SLUG, MediaItem, MediaKind, MediaTarget, MediaVersion, PbxMediaToken,
                                   VersionState)
 from console.web.render import apply_errors, render
-
-bp = Blueprint("media", __name__)
 
 
 def _pbx_url(token: PbxMediaToken | None, slug: str) -> str:

@@ -1,4 +1,8 @@
-"""Rendering for server-rendered pages enhanced by htmx, and pagination."""
+"""Rendering for server-rendered pages enhanced by htmx, and pagination.
+
+What htmx sent is read through Flask-HTMX (console.extensions.htmx); a response that needs htmx headers
+(HX-Trigger, HX-Redirect, …) is built with flask_htmx.make_response(..., trigger=..., redirect=...).
+"""
 from __future__ import annotations
 
 import math
@@ -10,12 +14,12 @@ from sqlalchemy import Select, func, or_, select
 
 from console.bounds import page_number, search_term
 from console.errors import RuleViolation
-from console.extensions import db
+from console.extensions import db, htmx
 
 
 def is_fragment_request() -> bool:
     """An htmx request that wants only a fragment (not a boosted navigation, which wants the page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    return bool(htmx) and not htmx.boosted
 
 
 def render(template: str, fragment: str | None = None, **context: Any) -> str:

@@ -61,10 +61,3 @@ def register(app: Flask) -> None:
     def weekday_short(value: date) -> str:
         return format_date(value, "EEE")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
-
-    from flask_login import current_user
-
-    from console.auth.permissions import can
-
-    # Templates ask what the signed-in login may do, never which role it has: {% if can("manage", "media") %}
-    app.jinja_env.globals["can"] = lambda action, kind: can(current_user, action, kind)

@@ -1,7 +1,7 @@
-"""The dashboard per role and the health check."""
+"""The start page per role, and the health check that monitoring polls."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import current_app, jsonify
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -9,19 +9,18 @@ from console.accounts.models import Customer, LicenceKind, PhoneUser, Pbx, Resel
 from console.auth.models import Role
 from console.auth.permissions import can
 from console.auth.scope import scoped
+from console.clock import today_berlin
+from console.dashboard.blueprint import bp
 from console.incidents.availability import year_report
 from console.incidents.models import Incident, Priority, State
-from console.maintenance import notices
-from console.clock import today_berlin
 from console.extensions import db
+from console.maintenance import notices
 from console.web.render import render
-
-bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
 @login_required
-def dashboard():
+def index():
     if current_user.role is Role.END_USER:
         return render("dashboard/end_user.html", user=current_user.phone_user)
     count = lambda model: db.session.scalar(  # noqa: E731
