@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from console.clock import BERLIN  # defined once, re-exported
+
 OPEN = time(8)
 CLOSE = time(17)
 

@@ -18,15 +18,7 @@ from tests.conftest import Browser
 from tests.directory.factories import directory_ids
 from tests.mail.factories import mail_ids
 
-PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>",
-          # token-protected feeds, tested in tests/maintenance/test_pages_and_feeds.py
-          "/maintenance/feed/<token>.ics", "/maintenance/feed/<token>.atom",
-          # the PBX fetches its hold music by a per-PBX secret in the URL, tested in tests/media/test_serving.py
-          "/pbx-media/<token>/<slug>.<any(g711a, g711u, wav):coder>",
-          # the fault-report API authenticates by bearer token per reseller, tested in tests/incidents/test_api.py
-          "/api/v1/incidents", "/api/v1/incidents/<number>", "/api/v1/openapi.json",
-          # the caller-name lookup authenticates by bearer token per PBX, tested in tests/directory/test_views.py
-          "/api/v1/directory/lookup"}
+PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>", "/api/v1/openapi.json"}
 
 
 @pytest.fixture
@@ -95,9 +87,14 @@ def _ids(t) -> dict[str, int]:
             "outage_id": t.incident.outage_id, "token_id": t.incident.token_id, **t.directory, **t.mail}
 
 
+def _token_guarded(app, rule) -> bool:
+    """A route console.auth.tokens guards (bearer token or URL secret): walked with foreign tokens below."""
+    return getattr(app.view_functions[rule.endpoint], "token_model", None) is not None
+
+
 def _routes(app):
     for rule in app.url_map.iter_rules():
-        if rule.rule in PUBLIC:
+        if rule.rule in PUBLIC or _token_guarded(app, rule):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method
@@ -194,3 +191,105 @@ def test_anonymous_requests_go_to_sign_in(app, tenants):
         response = browser.request(method, url, data={"csrf_token": token})
         assert response.status_code == 302, f"anonymous {method} {url} → {response.status_code}"
         assert response.headers["Location"].startswith("/login"), url
+
+
+# --- every token-authenticated route, with another tenant's valid token ------------------------------------------
+
+def _token_routes(app) -> set[tuple[str, str]]:
+    return {(rule.rule, method) for rule in app.url_map.iter_rules() if _token_guarded(app, rule)
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def _bearer(plain: str) -> dict:
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def _api_tokens(a, b) -> tuple[str, str]:
+    from console.incidents import services as incidents
+    return incidents.issue_token(a.reseller, "Fremd")[1], incidents.issue_token(b.reseller, "Eigen")[1]
+
+
+def _file_report(browser, a, b):
+    from tests.incidents.factories import qualified_data
+    a_token, _ = _api_tokens(a, b)
+    foreign = browser.request("POST", "/api/v1/incidents", json=qualified_data(b.customer), headers=_bearer(a_token))
+    assert foreign.status_code == 404, foreign.get_json()
+    own = browser.request("POST", "/api/v1/incidents", json=qualified_data(a.customer), headers=_bearer(a_token))
+    assert own.status_code == 201, own.get_json()
+
+
+def _read_incident(browser, a, b):
+    from console.incidents.models import Incident
+    a_token, b_token = _api_tokens(a, b)
+    number = db.session.get(Incident, b.incident.id).number
+    assert browser.get(f"/api/v1/incidents/{number}", headers=_bearer(a_token)).status_code == 404
+    assert browser.get(f"/api/v1/incidents/{number}", headers=_bearer(b_token)).status_code == 200
+
+
+def _lookup(browser, a, b):
+    from console.auth import tokens
+    from console.directory import books
+    from console.directory.books import Book
+    from console.directory.connection import get_directory
+    from console.directory.models import DirectoryToken
+    from console.directory.tree import Contact
+    books.save_entry(get_directory(), Book(b.customer.pbx), Contact(surname="NurB", phone="030 7654321"))
+    a_token = tokens.issue(DirectoryToken, "dir_", pbx=a.customer.pbx, name="Fremd")[1]
+    b_token = tokens.issue(DirectoryToken, "dir_", pbx=b.customer.pbx, name="Eigen")[1]
+    url = f"/api/v1/directory/lookup?number=030 7654321&extension={b.user.extension}"
+    foreign = browser.get(url, headers=_bearer(a_token))
+    assert foreign.status_code == 404 and foreign.get_json()["name"] is None
+    assert browser.get(url, headers=_bearer(b_token)).get_json()["name"] == "NurB"
+
+
+def _feed(suffix: str):
+    def call(browser, a, b):
+        from console.maintenance.models import FeedToken
+        secrets = {}
+        for t in (a, b):
+            row = FeedToken(reseller_id=t.reseller.id)
+            db.session.add(row)
+            db.session.flush()
+            secrets[t.reseller.id] = row.url_secret
+        foreign = browser.get(f"/maintenance/feed/{secrets[a.reseller.id]}.{suffix}")
+        assert foreign.status_code == 200
+        body = foreign.get_data(as_text=True)
+        assert "WartungA" in body and "WartungB" not in body
+        forged = secrets[b.reseller.id][:16] + secrets[a.reseller.id][16:]   # B's selector, A's MAC
+        assert browser.get(f"/maintenance/feed/{forged}.{suffix}").status_code == 404
+    return call
+
+
+def _media(browser, a, b):
+    from console.media import services as media
+    from console.media.models import MediaKind, MediaTarget, PbxMediaToken
+    from tests.media.audiogen import sine, wav_bytes
+    item = media.create_item(b.customer.pbx, kind=MediaKind.ANNOUNCEMENT, target=MediaTarget.OPERATOR, name="NurB")
+    media.convert_version(media.add_version("test", item, wav_bytes(sine(440, 0.5, 8000), 8000), "nurb.wav"))
+    a_secret = db.session.get(PbxMediaToken, a.customer.pbx.id).url_secret
+    b_secret = db.session.get(PbxMediaToken, b.customer.pbx.id).url_secret
+    assert browser.get(f"/pbx-media/{a_secret}/{item.slug}.wav").status_code == 404
+    assert browser.get(f"/pbx-media/{b_secret}/{item.slug}.wav").status_code == 200
+
+
+FOREIGN_TOKEN_CASES = {
+    ("/api/v1/incidents", "POST"): _file_report,
+    ("/api/v1/incidents/<number>", "GET"): _read_incident,
+    ("/api/v1/directory/lookup", "GET"): _lookup,
+    ("/maintenance/feed/<token>.ics", "GET"): _feed("ics"),
+    ("/maintenance/feed/<token>.atom", "GET"): _feed("atom"),
+    ("/pbx-media/<token>/<slug>.<any(g711a, g711u, wav):coder>", "GET"): _media,
+}
+
+
+def test_every_token_route_is_walked_with_a_foreign_token(app):
+    """A new route behind a token guard fails here until it has a case in FOREIGN_TOKEN_CASES."""
+    routes = _token_routes(app)
+    assert routes - FOREIGN_TOKEN_CASES.keys() == set(), "add a foreign-token case for these routes"
+    assert FOREIGN_TOKEN_CASES.keys() - routes == set(), "these routes are no longer token-guarded"
+
+
+@pytest.mark.parametrize("route", sorted(FOREIGN_TOKEN_CASES), ids=lambda r: f"{r[1]} {r[0]}")
+def test_a_foreign_token_reaches_nothing_of_another_tenant(app, tenants, route):
+    a, b = tenants
+    FOREIGN_TOKEN_CASES[route](Browser(app), a, b)

@@ -78,9 +78,11 @@ def _changes(obj) -> tuple[dict, dict]:
 
 def _row(action: str, obj, before, after) -> dict:
     actor_id, actor = _actor.get()
+    key = inspect(obj).mapper.primary_key_from_instance(obj)[0]
     return {
         "at": clock.now(), "actor_id": actor_id, "actor": actor, "action": action,
-        "object_type": type(obj).__name__, "object_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
+        # object_id is an integer column; a row keyed otherwise (SlaTarget by its priority) is named by its label
+        "object_type": type(obj).__name__, "object_id": key if isinstance(key, int) else None,
         "object_label": str(obj)[:300], "before": before, "after": after, "request_id": _request_id.get(),
     }
 

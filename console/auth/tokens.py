@@ -18,7 +18,13 @@ URL secrets (a reseller's maintenance feed, a PBX's hold-music URLs)
     ``SECRET_KEY`` changes every URL secret: the pages then show the new addresses, which the PBXs and calendars
     need. Secrets never reach a log line: :mod:`console.logs` redacts the URL segments that carry them.
 
-Everything here flushes, never commits: the view or job that calls it commits.
+A route guarded by `bearer_required` or `url_secret_required` receives the token's principal
+(console.auth.scope.TokenPrincipal: the reseller or PBX it stands for) as its first argument and loads everything
+through `scoped()` with it. Those two decorators mark the view (`token_model`), so tests can find every
+token-authenticated route.
+
+Everything else here flushes, never commits. The one commit is the bearer guard's: a last use it recorded
+(at most once a minute) is committed after the view, so no view commits just for that.
 """
 from __future__ import annotations
 
@@ -27,9 +33,10 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from typing import TypeVar
+from functools import wraps
+from typing import Callable, TypeVar
 
-from flask import current_app, request
+from flask import abort, current_app, make_response, request
 from sqlalchemy import String, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
@@ -37,8 +44,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from console import clock
 from console.extensions import db
 
-__all__ = ["BearerToken", "UrlSecret", "bearer_value", "digest", "find", "find_by_url_secret", "issue",
-           "new_nonce", "record_use", "revoke", "url_secret"]
+__all__ = ["BearerToken", "UrlSecret", "bearer_required", "bearer_value", "digest", "find", "find_by_url_secret",
+           "issue", "new_nonce", "record_use", "revoke", "url_secret", "url_secret_required"]
 
 #: Last use is written at most this often per token: a lookup must not be a write on every request.
 USE_RESOLUTION = timedelta(minutes=1)
@@ -87,27 +94,52 @@ def bearer_value() -> str | None:
     return value
 
 
-def find(model: type[T], plain: str | None) -> T | None:
-    """The live (not revoked) token row for a bearer value, its use recorded; None for anything else."""
+def _live(model: type[T], plain: str | None) -> T | None:
     if not plain or len(plain) > MAX_BEARER_LENGTH:
         return None
-    row = db.session.scalar(select(model).where(model.token_hash == digest(plain), model.revoked_at.is_(None)))
+    return db.session.scalar(select(model).where(model.token_hash == digest(plain), model.revoked_at.is_(None)))
+
+
+def find(model: type[T], plain: str | None) -> T | None:
+    """The live (not revoked) token row for a bearer value, its use recorded; None for anything else."""
+    row = _live(model, plain)
     if row is not None:
         record_use(row)
     return row
 
 
-def record_use(row) -> None:
+def record_use(row) -> bool:
     """Note that the token was used now, at most once per :data:`USE_RESOLUTION`; between those, nothing is
     written (on SQLite every write takes the one write lock). A plain UPDATE, so no audit row per use; the
-    caller's commit keeps it."""
+    caller's commit keeps it. True when it wrote."""
     now = clock.now()
     if row.last_used_at is not None and now - row.last_used_at < USE_RESOLUTION:
-        return
+        return False
     model = type(row)
     db.session.execute(update(model).where(model.id == row.id, or_(
         model.last_used_at.is_(None), model.last_used_at < now - USE_RESOLUTION)).values(last_used_at=now))
     set_committed_value(row, "last_used_at", now)
+    return True
+
+
+def bearer_required(model: type, refused: Callable[[], object]):
+    """Guard a view by a bearer token of ``model``: the view gets the token's principal first; without a live
+    token the caller gets ``refused()`` (the API's own 401). The last use is committed here, after the view
+    (a view that wrote has committed already; a refusal wrote nothing)."""
+    def guard(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            row = _live(model, bearer_value())
+            if row is None:
+                return refused()
+            used = record_use(row)
+            response = make_response(view(row.principal(), *args, **kwargs))
+            if used and response.status_code < 500:
+                db.session.commit()
+            return response
+        guarded.token_model = model
+        return guarded
+    return guard
 
 
 def revoke(row) -> None:
@@ -154,6 +186,21 @@ def url_secret(purpose: str, nonce: str) -> str:
     if not purpose:
         raise ValueError("a URL secret needs a purpose")
     return nonce + _mac(purpose, nonce)
+
+
+def url_secret_required(model: type, argument: str = "token"):
+    """Guard a view by the URL secret of ``model`` in the route argument ``argument``: the view gets the row's
+    principal first (the argument stays, for links to itself); an unknown or wrong secret is a 404."""
+    def guard(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            row = find_by_url_secret(model, kwargs.get(argument))
+            if row is None:
+                abort(404)
+            return view(row.principal(), *args, **kwargs)
+        guarded.token_model = model
+        return guarded
+    return guard
 
 
 def find_by_url_secret(model: type[T], secret: str | None) -> T | None:

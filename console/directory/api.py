@@ -4,10 +4,10 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify, request
-from sqlalchemy import select
 
 from console.accounts.models import PhoneUser
 from console.auth import tokens
+from console.auth.scope import TokenPrincipal, scoped
 from console.directory.blueprint import api
 from console.directory.books import lookup_name
 from console.directory.connection import DirectoryUnavailable, get_directory
@@ -18,18 +18,16 @@ from console.phone import InvalidNumber, to_e164
 log = logging.getLogger("console.directory")
 
 
-def _token() -> DirectoryToken | None:
-    return tokens.find(DirectoryToken, tokens.bearer_value())   # records the use, at most once a minute
+def _refused():
+    response = jsonify(error="a valid bearer token is required")
+    response.headers["WWW-Authenticate"] = 'Bearer realm="directory"'
+    return response, 401
 
 
 @api.get("/lookup")
-def lookup():
-    token = _token()
-    if token is None:
-        response = jsonify(error="a valid bearer token is required")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="directory"'
-        return response, 401
-    pbx = token.pbx
+@tokens.bearer_required(DirectoryToken, _refused)
+def lookup(principal: TokenPrincipal):
+    pbx = principal.pbx
     number = request.args.get("number", "")
     try:
         e164 = to_e164(number, pbx.country or "DE")
@@ -37,8 +35,7 @@ def lookup():
         return jsonify(error=str(exc.message)), 400
     user = None
     if request.args.get("extension"):
-        user = db.session.scalar(select(PhoneUser).where(PhoneUser.pbx_id == pbx.id,
-                                                         PhoneUser.extension == request.args["extension"]))
+        user = db.session.scalar(scoped(PhoneUser, principal).where(PhoneUser.extension == request.args["extension"]))
     try:
         name = lookup_name(get_directory(), pbx, e164, user)
     except DirectoryUnavailable as exc:
@@ -47,5 +44,4 @@ def lookup():
         response = jsonify(number=e164, name=None, error="directory unavailable")
         response.headers["Retry-After"] = "30"
         return response, 503
-    db.session.commit()   # the token's last use, if tokens.find wrote it
     return jsonify(number=e164, name=name), 200 if name else 404

@@ -40,10 +40,7 @@ def import_upload(pbx_id: int, book_kind: str):
         elif problem := transfer.unreadable(file_format, content):
             form.file.errors = [problem]
         else:
-            batch = DirectoryImport(pbx_id=book.pbx.id, owner_id=book.owner.id if book.owner else None,
-                                    login_id=current_user.id, filename=filename, content=content,
-                                    file_format=file_format)
-            db.session.add(batch)
+            batch = imports.store(book, current_user.id, filename, file_format, content)
             db.session.commit()  # stored before anything is parsed
             return redirect(url_for(".import_preview", import_id=batch.id), 303)
     return render("directory/import.html", form=form, book=book)

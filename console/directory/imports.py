@@ -19,8 +19,18 @@ from console.directory.models import DirectoryImport
 from console.directory.transfer import parse
 from console.directory.tree import ATTRIBUTES, Contact
 from console.errors import RuleViolation
+from console.extensions import db
 
 SKIP, UPDATE = "skip", "update"
+
+
+def store(book: Book, login_id: int, filename: str, file_format: str, content: bytes) -> DirectoryImport:
+    """Keep an uploaded file for `book` before anything is parsed (store first, then process). Flushes."""
+    batch = DirectoryImport(pbx_id=book.pbx.id, owner_id=book.owner.id if book.owner else None, login_id=login_id,
+                            filename=filename, content=content, file_format=file_format)
+    db.session.add(batch)
+    db.session.flush()
+    return batch
 
 
 @dataclass

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false, select
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console import clock
 from console.accounts.models import Customer, Pbx
 from console.audit.recorder import Audited
+from console.auth.scope import TokenPrincipal, pbx_ids_of
 from console.auth.tokens import BearerToken
 from console.extensions import db
 
@@ -19,7 +20,7 @@ __all__ = ["DirectoryToken", "DirectoryImport", "ExchangeAccount", "ExchangeFold
 
 
 def _by_pbx(column):
-    return staticmethod(lambda login, customers: column.in_(select(Pbx.id).where(Pbx.customer_id.in_(customers))))
+    return staticmethod(lambda login, customers: column.in_(pbx_ids_of(customers)))
 
 
 class DirectoryToken(BearerToken, Audited, db.Model):
@@ -33,6 +34,9 @@ class DirectoryToken(BearerToken, Audited, db.Model):
     pbx: Mapped[Pbx] = relationship()
 
     __tenant_scope__ = _by_pbx(pbx_id)
+
+    def principal(self) -> TokenPrincipal:
+        return TokenPrincipal(self, pbx_id=self.pbx_id)
 
 
 class DirectoryImport(db.Model):

@@ -19,9 +19,11 @@ from urllib.parse import quote, urlsplit
 from ldap.filter import escape_filter_chars
 
 from console.accounts.models import Pbx
+from console.auth import tokens
 from console.directory import tree
 from console.directory.books import Book, ensure_book
 from console.directory.connection import Directory
+from console.directory.models import DirectoryToken
 
 NUMBER_FILTER = "(|" + "".join(f"({attr}=+%n)" for attr in tree.LOOKUP_ATTRIBUTES) + ")"
 USER = "%u"
@@ -89,3 +91,12 @@ def set_reader_password(directory: Directory, pbx: Pbx) -> str:
 
 def has_reader(directory: Directory, pbx: Pbx) -> bool:
     return directory.read(tree.reader_dn(directory.base_dn, pbx.name), ["cn"]) is not None
+
+
+def issue_lookup_token(pbx: Pbx, name: str) -> tuple[DirectoryToken, str]:
+    """A caller-name lookup token for the PBX; the plain value is returned once (console.auth.tokens)."""
+    return tokens.issue(DirectoryToken, "dir_", pbx=pbx, name=name)
+
+
+def revoke_lookup_token(token: DirectoryToken) -> None:
+    tokens.revoke(token)

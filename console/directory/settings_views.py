@@ -1,27 +1,25 @@
 """The PBX's phonebook settings: what to enter on the innovaphone PBX, its reader account, lookup tokens."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-
 from console.accounts.models import Pbx
-from console.auth import tokens
 from console.auth.permissions import can, requires
-from console.auth.scope import get_or_404
+from console.auth.scope import get_or_404, scoped
 from console.directory.blueprint import bp
 from console.directory.connection import get_directory
 from console.directory.forms import TokenForm
 from console.directory.models import DirectoryToken
-from console.directory.pbx_settings import has_reader, innovaphone_settings, set_reader_password
+from console.directory.pbx_settings import (has_reader, innovaphone_settings, issue_lookup_token,
+                                            revoke_lookup_token, set_reader_password)
 from console.extensions import db
 from console.web.render import render
 
 
 def _page(pbx: Pbx, **extra):
     directory = get_directory()
-    tokens = list(db.session.scalars(select(DirectoryToken).where(DirectoryToken.pbx_id == pbx.id)
+    tokens = list(db.session.scalars(scoped(DirectoryToken, current_user).where(DirectoryToken.pbx_id == pbx.id)
                                      .order_by(DirectoryToken.created_at.desc())))
     return render("directory/settings.html", pbx=pbx, settings=innovaphone_settings(directory, pbx),
                   reader_exists=has_reader(directory, pbx), tokens=tokens, token_form=TokenForm(),
@@ -52,7 +50,7 @@ def issue_token(pbx_id: int):
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(pbx)
-    _, token = tokens.issue(DirectoryToken, "dir_", pbx=pbx, name=form.name.data)
+    _, token = issue_lookup_token(pbx, form.name.data)
     db.session.commit()
     return _page(pbx, new_token=token)
 
@@ -60,11 +58,8 @@ def issue_token(pbx_id: int):
 @bp.post("/directory/tokens/<int:lookup_token_id>/revoke")
 @requires("manage", "directory_token")
 def revoke_token(lookup_token_id: int):
-    from console.auth.scope import scoped
-    token = db.session.scalar(scoped(DirectoryToken, current_user).where(DirectoryToken.id == lookup_token_id))
-    if token is None:
-        abort(404)
-    tokens.revoke(token)
+    token = get_or_404(DirectoryToken, lookup_token_id, current_user)
+    revoke_lookup_token(token)
     db.session.commit()
     flash(_("Token revoked."), "success")
     return redirect(url_for(".settings", pbx_id=token.pbx_id), 303)

@@ -1,7 +1,7 @@
 """Staff pages: availability dashboard, outages, API tokens, SLA targets, the on-site time report."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from console import clock
 from console.accounts.models import Customer, Pbx, Reseller
 from console.auth.permissions import requires
 from console.auth.scope import get_or_404, scoped
+from console.berlin_time import parse_local
 from console.bounds import clamp_day, parse_id
 from console.clock import BERLIN
 from console.errors import RuleViolation
@@ -20,7 +21,7 @@ from console.incidents import availability, services
 from console.incidents.blueprint import bp
 from console.incidents.chart import monthly_chart
 from console.incidents.forms import OutageForm, SlaTargetForm, TokenForm
-from console.incidents.models import ApiToken, Incident, Outage, Priority, SlaTarget, TimeEntry
+from console.incidents.models import ApiToken, Incident, Outage, Priority, TimeEntry
 from console.incidents.sla import targets_for
 from console.web.render import apply_errors, paginate, render
 
@@ -52,8 +53,8 @@ def outages():
     return render("incidents/outages.html", page=paginate(query))
 
 
-def _berlin(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=BERLIN).astimezone(timezone.utc) if value else None
+def _berlin(value: datetime | None, field: str) -> datetime | None:
+    return parse_local(value, field) if value else None
 
 
 @bp.route("/outages/new", methods=["GET", "POST"])
@@ -85,7 +86,7 @@ def _outage_form(outage: Outage | None):
                 raise RuleViolation(incident_numbers=_("Unknown incident number(s): %(numbers)s.", numbers=", ".join(
                     sorted(set(numbers) - {i.number for i in incidents}))))
             outage = services.save_outage(
-                outage, start=_berlin(form.start.data), end=_berlin(form.end.data),
+                outage, start=_berlin(form.start.data, "start"), end=_berlin(form.end.data, "end"),
                 platform_wide=form.platform_wide.data, pbxs=[p for p in pbxs if p.id in (form.pbx_ids.data or [])],
                 incidents=list(incidents), description=form.description.data)
         except RuleViolation as exc:
@@ -148,12 +149,11 @@ def edit_sla_target():
     current = targets_for(Priority(priority))
     form = SlaTargetForm(obj=current)
     if form.validate_on_submit():
-        row = db.session.get(SlaTarget, Priority(priority)) or SlaTarget(priority=Priority(priority))
-        db.session.add(row)
-        row.response_minutes, row.update_minutes = form.response_minutes.data, form.update_minutes.data
-        row.resolution_minutes = form.resolution_minutes.data
+        services.set_sla_targets(Priority(priority), response_minutes=form.response_minutes.data,
+                                 update_minutes=form.update_minutes.data,
+                                 resolution_minutes=form.resolution_minutes.data)
         db.session.commit()
-        flash(_("SLA targets for %(priority)s saved. They apply to deadlines computed from now on.",
+        flash(_("SLA targets for %(priority)s saved; the deadlines of open incidents were recomputed.",
                 priority=priority), "success")
         return redirect(url_for(".sla_targets"), 303)
     return render("form.html", form=form, title=_("SLA targets for %(priority)s", priority=priority),

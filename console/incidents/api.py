@@ -2,20 +2,23 @@
 CSRF): staff issue a token per reseller, and the token decides which customers exist for the caller."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from flask import abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from console.audit.recorder import set_actor
+from console.accounts.models import Customer
 from console.auth import tokens
+from console.auth.scope import TokenPrincipal, find, scoped
+from console.bounds import parse_id
 from console.extensions import db
 from console.incidents import services
 from console.incidents.blueprint import api as bp
 from console.incidents.models import ApiToken, Channel, Incident
 from console.incidents.openapi import spec
-from console.incidents.qualification import FIELD_LABELS, ForeignCustomer, check_report, network_findings
+from console.incidents.qualification import FIELD_LABELS, blank, check_report, network_findings
 from console.incidents.sla import status_of
 from console.web.errors import headers_of, message_for
 from console.web.jsonbody import BodyRefused, invalid_fields, read_object, validator
@@ -42,13 +45,20 @@ def _report_schema():
     return validator(spec(""), "Report")
 
 
-def _require_token():
-    token = tokens.find(ApiToken, tokens.bearer_value())
-    if token is None:
-        abort(401, description=_("A valid bearer token is required (Authorization: Bearer …)."))
-    # The audit log names the token (the request hooks reset the actor at teardown).
-    set_actor(None, f"API token {token.prefix}… ({token.reseller.name})", g.get("request_id"))
-    return token
+def _refused():
+    abort(401, description=_("A valid bearer token is required (Authorization: Bearer …)."))
+
+
+def reseller_token(view):
+    """The reseller's API token guards the view, which gets its principal; the audit log names the token (the
+    request hooks reset the actor at teardown)."""
+    @tokens.bearer_required(ApiToken, _refused)
+    @wraps(view)
+    def named(principal: TokenPrincipal, *args, **kwargs):
+        token = principal.token
+        set_actor(None, f"API token {token.prefix}… ({token.reseller.name})", g.get("request_id"))
+        return view(principal, *args, **kwargs)
+    return named
 
 
 def incident_json(incident: Incident) -> dict:
@@ -80,18 +90,22 @@ def incident_json(incident: Incident) -> dict:
 
 
 @bp.post("/incidents")
-def create_incident():
-    token = _require_token()
+@reseller_token
+def create_incident(principal: TokenPrincipal):
     try:
         body = read_object(request)
     except BodyRefused as exc:
         return _error(exc.status, exc.message)
     # What the served description forbids is refused field by field; the rest is judged by §7.9 as the form is.
     refused = invalid_fields(_report_schema(), body)
-    try:
-        checked = check_report(token.reseller, {k: v for k, v in body.items() if k not in refused})
-    except ForeignCustomer:
-        return _error(404, _("There is no such customer among yours."))
+    data = {k: v for k, v in body.items() if k not in refused}
+    customer = None
+    if not blank(data.get("customer_id")):
+        customer = find(Customer, parse_id(data["customer_id"]), principal)
+        if customer is None:
+            return _error(404, _("There is no such customer among yours."))
+    reseller = principal.reseller
+    checked = check_report(data, customer)
     invalid = {**refused, **checked.invalid}
     missing = [name for name in checked.missing if name not in invalid]
     if missing or invalid:
@@ -100,7 +114,7 @@ def create_incident():
                       missing=[{"field": name, "label": str(FIELD_LABELS[name]), "message": str(messages[name])}
                                for name in missing],
                       invalid=[{"field": name, "message": str(message)} for name, message in invalid.items()])
-    incident = services.file_report(token.reseller, checked, channel=Channel.API,
+    incident = services.file_report(reseller, checked, channel=Channel.API,
                                     reporter_email=body.get("reporter_email") or None,
                                     language=body.get("language"))
     db.session.commit()
@@ -111,15 +125,12 @@ def create_incident():
 
 
 @bp.get("/incidents/<number>")
-def get_incident(number: str):
-    token = _require_token()
-    incident = db.session.scalar(db.select(Incident).where(Incident.number == number,
-                                                           Incident.reseller_id == token.reseller_id))
+@reseller_token
+def get_incident(principal: TokenPrincipal, number: str):
+    incident = db.session.scalar(scoped(Incident, principal).where(Incident.number == number))
     if incident is None:
         return _error(404, _("There is no such incident among yours."))
-    body = jsonify(incident_json(incident))
-    db.session.commit()  # the token's last use
-    return body
+    return jsonify(incident_json(incident))
 
 
 @bp.get("/openapi.json")

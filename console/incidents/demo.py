@@ -33,7 +33,7 @@ def load_demo_incidents() -> bool:
         "example_calls": [{"at": started, "from": "+491711234567", "to": site.trunk.number_for("0")}],
         "contact_name": "Carla Admin", "contact_phone": "040 3012345-11",
     }
-    first = services.file_report(mueller.reseller, check_report(mueller.reseller, report), channel=Channel.FORM,
+    first = services.file_report(mueller.reseller, check_report(report, mueller), channel=Channel.FORM,
                                  actor=reseller_login, priority=Priority.P2)
     services.assign(first, staff, staff)
     services.change_state(first, State.IN_PROGRESS, staff)
@@ -41,7 +41,7 @@ def load_demo_incidents() -> bool:
     quality = dict(report, title="Abgehackte Sprache bei Gesprächen aus der Filiale", category="voice_quality",
                    impact="some_users", affected_numbers=[number], pattern="intermittent",
                    delay_ms=180, jitter_ms=35, loss_percent=2.5)
-    services.file_report(mueller.reseller, check_report(mueller.reseller, quality), channel=Channel.API,
+    services.file_report(mueller.reseller, check_report(quality, mueller), channel=Channel.API,
                          actor=reseller_login, priority=Priority.P3)
     outage_start = clock.now() - timedelta(days=20)
     services.save_outage(None, start=outage_start, end=outage_start + timedelta(minutes=42), platform_wide=True,

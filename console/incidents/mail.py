@@ -100,22 +100,10 @@ def file_message(inbound: InboundMessage, reseller: Reseller, *, actor: Login | 
         subject = clean_line(str(message.get("Subject") or ""))[:200]
     except Exception:  # a header the parser cannot even turn into text
         subject = ""
-    data = {"title": subject, "description": body_text(message)}
-    if customer is not None:
-        data["customer_id"] = customer.id
-    checked = check_report(reseller, data)
+    checked = check_report({"title": subject, "description": body_text(message)}, customer)
     incident = services.file_report(reseller, checked, channel=Channel.MAIL, actor=actor,
                                     reporter_email=reporter_email, language=language, inbound_message_id=inbound.id,
-                                    acknowledge=acknowledge)
-    refused = []
-    for part in attachments(message):
-        try:
-            services.add_attachment(incident, part.filename, part.content_type, part.data)
-        except RuleViolation as exc:
-            refused.extend(str(text) for text in exc.errors.values())
-    if refused:
-        services.add_note(incident, "\n".join(refused), None)
-    db.session.flush()
+                                    acknowledge=acknowledge, attachments=attachments(message))
     return incident
 
 

@@ -19,6 +19,7 @@ from console import clock
 from console.accounts.models import Customer, Pbx, Reseller, Site
 from console.audit.recorder import Audited
 from console.auth.models import Login, Role
+from console.auth.scope import TokenPrincipal, pbx_ids_of
 from console.auth.tokens import BearerToken
 from console.extensions import db
 
@@ -245,8 +246,7 @@ class Outage(Audited, db.Model):
     __tablename__ = "outage"
     __tenant_scope__ = staticmethod(lambda login, customers: or_(
         Outage.platform_wide.is_(True),
-        Outage.id.in_(select(outage_pbx.c.outage_id).join(Pbx, Pbx.id == outage_pbx.c.pbx_id)
-                      .where(Pbx.customer_id.in_(customers)))))
+        Outage.id.in_(select(outage_pbx.c.outage_id).where(outage_pbx.c.pbx_id.in_(pbx_ids_of(customers))))))
     id: Mapped[int] = mapped_column(primary_key=True)
     start: Mapped[datetime] = mapped_column(index=True)
     end: Mapped[datetime | None] = mapped_column()
@@ -272,6 +272,9 @@ class ApiToken(BearerToken, Audited, db.Model):
     prefix: Mapped[str] = mapped_column(String(12))  # shown to staff to tell tokens apart
 
     reseller: Mapped[Reseller] = relationship()
+
+    def principal(self) -> TokenPrincipal:
+        return TokenPrincipal(self, reseller_id=self.reseller_id)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -11,9 +11,11 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from console.accounts.models import Customer, Reseller, Site
+from console.accounts.models import Customer, Site
+from console.berlin_time import parse_local
 from console.bounds import DATE_MESSAGE, instant_in_range, parse_id, parse_measure
 from console.clock import BERLIN
+from console.errors import RuleViolation
 from console.extensions import db
 from console.incidents.models import Category, Impact, Pattern
 from console.incidents.openapi import REPORT
@@ -44,10 +46,6 @@ FIELD_LABELS = {
 VOICE_QUALITY_FIELDS = ("delay_ms", "jitter_ms", "loss_percent")
 
 
-class ForeignCustomer(LookupError):
-    """The report names a customer that is not the reseller's own (a 404 for the API)."""
-
-
 @dataclass
 class CheckedReport:
     values: dict = field(default_factory=dict)
@@ -62,9 +60,9 @@ class CheckedReport:
         return {name: _l("%(field)s is missing.", field=FIELD_LABELS[name]) for name in self.missing}
 
 
-def _blank(value) -> bool:
+def blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, (list, tuple)) and not [v for v in value if not _blank(v)])
+        isinstance(value, (list, tuple)) and not [v for v in value if not blank(v)])
 
 
 def _as_list(value) -> list:
@@ -72,7 +70,7 @@ def _as_list(value) -> list:
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
-        return [v for v in value if not _blank(v)]
+        return [v for v in value if not blank(v)]
     return [line.strip() for line in str(value).splitlines() if line.strip()]
 
 
@@ -80,15 +78,26 @@ class OutOfRange(ValueError):
     """A well-formed date outside bounds.FIRST_DAY … LAST_DAY."""
 
 
-def parse_instant(raw) -> datetime:
-    """ISO 8601; without an offset it is Berlin wall-clock time (what people type). ValueError if it is not one,
-    OutOfRange if it lies outside the dates the console accepts."""
+def _read_instant(raw) -> datetime:
     text = str(raw).strip().replace(" ", "T", 1)
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=BERLIN)
     if not instant_in_range(parsed):
         raise OutOfRange(text)
     return parsed
+
+
+def parse_instant(raw) -> datetime:
+    """ISO 8601; without an offset it is Berlin wall-clock time (what people type). ValueError if it is not one,
+    OutOfRange if it lies outside the dates the console accepts. An example call's time: a wall-clock time of
+    the doubled hour is taken as its first occurrence."""
+    parsed = _read_instant(raw)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=BERLIN)
+
+
+def parse_start(raw, field: str) -> datetime:
+    """A fault's start, through the one Berlin time parser (console.berlin_time.parse_local): a wall-clock time
+    that does not exist or exists twice is refused with the field's message (RuleViolation)."""
+    return parse_local(_read_instant(raw), field)
 
 
 def _enum_value(enum_cls, raw):
@@ -123,22 +132,16 @@ def _example_call(raw, region: str) -> dict:
             "to": to_e164(str(dst), region)}
 
 
-def check_report(reseller: Reseller, data: dict) -> CheckedReport:
-    """Normalise and check a report. Raises ForeignCustomer for another reseller's customer."""
+def check_report(data: dict, customer: Customer | None) -> CheckedReport:
+    """Normalise and check a report about `customer`, which the caller loaded in the principal's scope (None
+    when the report names none yet; a `customer_id` in `data` is not looked up again here)."""
     result = CheckedReport()
     values, invalid = result.values, result.invalid
     for name in ("title", "reproduction", "contact_name", "description"):
-        if not _blank(data.get(name)):
+        if not blank(data.get(name)):
             values[name] = str(data[name]).strip()
 
-    customer = None
-    if not _blank(data.get("customer_id")):
-        customer_id = parse_id(data["customer_id"])
-        if customer_id is None:
-            raise ForeignCustomer(data["customer_id"])
-        customer = db.session.get(Customer, customer_id)
-        if customer is None or customer.reseller_id != reseller.id:
-            raise ForeignCustomer(customer_id)
+    if customer is not None:
         if customer.pbx is None:
             invalid["customer_id"] = _l("This customer has no PBX yet.")
         else:
@@ -160,7 +163,7 @@ def check_report(reseller: Reseller, data: dict) -> CheckedReport:
 
     for name, enum_cls in (("category", Category), ("impact", Impact), ("pattern", Pattern)):
         raw = data.get(name)
-        if not _blank(raw):
+        if not blank(raw):
             value = _enum_value(enum_cls, raw)
             if value is None:
                 invalid[name] = _l("Choose one of: %(choices)s.", choices=", ".join(e.value for e in enum_cls))
@@ -172,9 +175,11 @@ def check_report(reseller: Reseller, data: dict) -> CheckedReport:
                                          numbers=", ".join(bad))
     values["affected_numbers"] = numbers
 
-    if not _blank(data.get("started_at")):
+    if not blank(data.get("started_at")):
         try:
-            values["started_at"] = parse_instant(data["started_at"])
+            values["started_at"] = parse_start(data["started_at"], "started_at")
+        except RuleViolation as exc:
+            invalid.update(exc.errors)
         except OutOfRange:
             invalid["started_at"] = DATE_MESSAGE
         except (TypeError, ValueError):
@@ -191,14 +196,14 @@ def check_report(reseller: Reseller, data: dict) -> CheckedReport:
                                           "(e.g. 2026-11-27 10:15, 030 1234567, 0171 2345678).")
     values["example_calls"] = calls
 
-    if not _blank(data.get("contact_phone")):
+    if not blank(data.get("contact_phone")):
         try:
             values["contact_phone"] = to_e164(str(data["contact_phone"]), region)
         except InvalidNumber as exc:
             invalid["contact_phone"] = exc.message
 
     for name in VOICE_QUALITY_FIELDS:
-        if not _blank(data.get(name)):
+        if not blank(data.get(name)):
             number = parse_measure(data[name])
             if number is None:
                 invalid[name] = _l("Give a number, e.g. 35.")
@@ -209,7 +214,7 @@ def check_report(reseller: Reseller, data: dict) -> CheckedReport:
     if values.get("category") is Category.VOICE_QUALITY:
         required += list(VOICE_QUALITY_FIELDS)
     present = {"customer_id": "customer", "site_ids": "sites"}
-    result.missing = [name for name in required if name not in invalid and _blank(values.get(present.get(name, name)))]
+    result.missing = [name for name in required if name not in invalid and blank(values.get(present.get(name, name)))]
     return result
 
 

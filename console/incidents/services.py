@@ -1,6 +1,8 @@
 """Work on fault reports. Services validate, change rows, queue mail and flush — never commit."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -14,8 +16,8 @@ from console.bounds import clean_filename
 from console.errors import RuleViolation
 from console.extensions import db
 from console.incidents import notify, search
-from console.incidents.models import (ApiToken, Channel, EventKind, Incident, IncidentAttachment, IncidentEvent,
-                                      Outage, Priority, State, TimeEntry)
+from console.incidents.models import (OPEN_STATES, ApiToken, Channel, EventKind, Incident, IncidentAttachment,
+                                      IncidentEvent, Outage, Priority, SlaTarget, State, TimeEntry)
 from console.incidents.qualification import CheckedReport
 from console.incidents.sla import recompute_sla
 from console.mail import addresses
@@ -69,14 +71,24 @@ def _apply(incident: Incident, checked: CheckedReport) -> None:
     incident.qualified = checked.qualified
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived with a report (a mail part, console.mail.content.Attached, has the same fields)."""
+    filename: str
+    content_type: str
+    data: bytes
+
+
 def file_report(reseller: Reseller, checked: CheckedReport, *, channel: Channel, actor: Login | None = None,
                 reporter_email: str | None = None, language: str | None = None,
                 priority: Priority = Priority.P3, inbound_message_id: int | None = None,
-                acknowledge: bool = True) -> Incident:
-    """Store a report with its number and acknowledge it by mail (always accepted, §7.8).
+                acknowledge: bool = True, attachments: Iterable[Upload] = ()) -> Incident:
+    """Store a report with its number and its attachments, and acknowledge it by mail (always accepted, §7.8).
 
     Form and API refuse unqualified reports before calling this; mail reports arrive unqualified. A mail that
     must not be answered automatically (RFC 3834: automatic or list mail) is filed with acknowledge=False.
+    An attachment refused by size or type refuses a form report (RuleViolation); a mailed report cannot be sent
+    back, so it is filed and the refused files are named in a note.
     """
     if channel is not Channel.MAIL and not checked.qualified:
         raise RuleViolation({**checked.missing_messages(), **checked.invalid})
@@ -93,6 +105,16 @@ def file_report(reseller: Reseller, checked: CheckedReport, *, channel: Channel,
     incident.number = f"{incident.opened_at.astimezone(clock.BERLIN).year}-{incident.id:06d}"
     _event(incident, EventKind.CREATED, actor, new=channel.value, at=incident.opened_at)
     search.refresh(incident)
+    refused = []
+    for attachment in attachments:
+        try:
+            add_attachment(incident, attachment.filename, attachment.content_type, attachment.data)
+        except RuleViolation as exc:
+            if channel is not Channel.MAIL:
+                raise
+            refused.extend(str(text) for text in exc.errors.values())
+    if refused:
+        add_note(incident, "\n".join(refused), None)
     recompute_sla(incident)
     if acknowledge:
         notify.acknowledge(incident)
@@ -144,11 +166,11 @@ def add_reply(incident: Incident, body: str, actor: Login) -> IncidentEvent:
         raise RuleViolation(body=_l("Write a reply."))
     event = _event(incident, EventKind.REPLY, actor, body=body.strip())
     if actor.is_staff and incident.state is State.NEW:
-        change_state(incident, State.IN_PROGRESS, actor)
+        change_state(incident, State.IN_PROGRESS, actor)   # recomputes the SLA, this reply included
     elif not actor.is_staff and incident.state is State.WAITING:
         change_state(incident, State.IN_PROGRESS, actor)   # the reseller answered: the clocks run again
-    db.session.flush()
-    recompute_sla(incident)
+    else:
+        recompute_sla(incident)
     notify.reply(incident, event)
     return event
 
@@ -203,6 +225,27 @@ def add_attachment(incident: Incident, filename: str, content_type: str, data: b
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+# --- SLA targets --------------------------------------------------------------------------------------------
+
+def set_sla_targets(priority: Priority, *, response_minutes: int, update_minutes: int,
+                    resolution_minutes: int) -> int:
+    """New targets for a priority; the open incidents of that priority get their deadlines recomputed (the
+    warning job reads the stored `sla_due_at`). Returns how many were recomputed."""
+    row = db.session.get(SlaTarget, priority)
+    if row is None:
+        row = SlaTarget(priority=priority)
+        db.session.add(row)
+    row.response_minutes, row.update_minutes = response_minutes, update_minutes
+    row.resolution_minutes = resolution_minutes
+    db.session.flush()
+    now = clock.now()
+    open_incidents = db.session.scalars(select(Incident).where(Incident.priority == priority,
+                                                               Incident.state.in_(OPEN_STATES))).all()
+    for incident in open_incidents:
+        recompute_sla(incident, now)
+    return len(open_incidents)
 
 
 # --- API tokens ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from console.incidents import services
 from console.incidents.blueprint import bp
 from console.incidents.forms import ReportForm, state_choices, priority_choices
 from console.incidents.models import Channel, Incident, OPEN_STATES, Priority, State
-from console.incidents.qualification import FIELD_LABELS, ForeignCustomer, check_report, network_findings
+from console.incidents.qualification import FIELD_LABELS, check_report, network_findings
 from console.incidents.search import matching
 from console.incidents.sla import status_of
 from console.web.render import apply_errors, is_fragment_request, paginate, render, search
@@ -164,10 +164,7 @@ def _check(form: ReportForm, reseller_for):
     if reseller is None:
         form.customer_id.errors = [_("Choose the customer.")]
         return None, None
-    try:
-        checked = check_report(reseller, data)
-    except ForeignCustomer:
-        abort(404)
+    checked = check_report(data, customer)
     if not checked.qualified:
         apply_errors(form, RuleViolation({**checked.missing_messages(), **checked.invalid}))
         form.form_errors.append(_("The report is not complete yet: %(count)d field(s) to fill in or correct.",
@@ -175,11 +172,12 @@ def _check(form: ReportForm, reseller_for):
     return reseller, checked
 
 
-def _attach_upload(incident: Incident, form) -> None:
+def _uploads(form) -> list[services.Upload]:
     upload = form.attachment.data
-    if upload and getattr(upload, "filename", ""):
-        services.add_attachment(incident, upload.filename, upload.mimetype or "application/octet-stream",
-                                upload.read(services.MAX_ATTACHMENT_BYTES + 1))
+    if not (upload and getattr(upload, "filename", "")):
+        return []
+    return [services.Upload(upload.filename, upload.mimetype or "application/octet-stream",
+                     upload.read(services.MAX_ATTACHMENT_BYTES + 1))]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -191,8 +189,8 @@ def new():
         reseller, checked = _check(form, current_user.reseller)
         if checked is not None and checked.qualified:
             try:
-                incident = services.file_report(reseller, checked, channel=Channel.FORM, actor=current_user)
-                _attach_upload(incident, form)
+                incident = services.file_report(reseller, checked, channel=Channel.FORM, actor=current_user,
+                                                attachments=_uploads(form))
             except RuleViolation as exc:
                 db.session.rollback()
                 apply_errors(form, exc)

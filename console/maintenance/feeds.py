@@ -4,37 +4,31 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 import icalendar
-from flask import Response, abort, url_for
-from sqlalchemy import select
+from flask import Response, url_for
 
 from console import clock
-from console.accounts.models import Customer, Pbx
 from console.auth import tokens
+from console.auth.scope import TokenPrincipal, scoped
 from console.berlin_time import describe
 from console.extensions import db
 from console.maintenance.blueprint import bp
-from console.maintenance.models import FeedToken, MaintenanceWindow, WindowState, affects_pbx_clause
+from console.maintenance.models import FeedToken, MaintenanceWindow, WindowState
 from console.maintenance.notices import ics
 
 FEED_STATES = [WindowState.ANNOUNCED, WindowState.RUNNING, WindowState.COMPLETED, WindowState.CANCELLED]
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def _windows_for(secret: str) -> tuple[FeedToken, list[MaintenanceWindow]]:
-    feed = tokens.find_by_url_secret(FeedToken, secret)
-    if feed is None:
-        abort(404)
-    pbxs = select(Pbx.id).join(Customer, Customer.id == Pbx.customer_id).where(Customer.reseller_id == feed.reseller_id)
-    windows = db.session.scalars(select(MaintenanceWindow).where(
-        affects_pbx_clause(pbxs), MaintenanceWindow.state.in_(FEED_STATES))
-        .order_by(MaintenanceWindow.starts_at.desc()).limit(200))
-    return feed, list(windows)
+def _windows_for(principal: TokenPrincipal) -> list[MaintenanceWindow]:
+    return list(db.session.scalars(scoped(MaintenanceWindow, principal).where(MaintenanceWindow.state.in_(FEED_STATES))
+                                   .order_by(MaintenanceWindow.starts_at.desc()).limit(200)))
 
 
 @bp.get("/feed/<token>.ics")
-def feed_ics(token: str):
-    feed, windows = _windows_for(token)
-    lang = feed.reseller.language
+@tokens.url_secret_required(FeedToken)
+def feed_ics(principal: TokenPrincipal, token: str):
+    windows = _windows_for(principal)
+    lang = principal.reseller.language
     cal = icalendar.Calendar()
     cal.add("prodid", "-//stimme//Operations Console//DE")
     cal.add("version", "2.0")
@@ -47,13 +41,14 @@ def feed_ics(token: str):
 
 
 @bp.get("/feed/<token>.atom")
-def feed_atom(token: str):
-    feed, windows = _windows_for(token)
-    lang = feed.reseller.language
+@tokens.url_secret_required(FeedToken)
+def feed_atom(principal: TokenPrincipal, token: str):
+    windows = _windows_for(principal)
+    lang = principal.reseller.language
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(root, f"{{{ATOM}}}title").text = "stimme Wartungsfenster" if lang == "de" else "stimme maintenance"
-    ET.SubElement(root, f"{{{ATOM}}}id").text = f"urn:stimme:maintenance:{feed.reseller_id}"
+    ET.SubElement(root, f"{{{ATOM}}}id").text = f"urn:stimme:maintenance:{principal.reseller_id}"
     ET.SubElement(ET.SubElement(root, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = "stimme"
     updated = max((w.created_at for w in windows), default=clock.now())
     ET.SubElement(root, f"{{{ATOM}}}updated").text = updated.isoformat()

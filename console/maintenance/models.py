@@ -5,13 +5,15 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, select
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.db import enum_column
 from console import clock
 from console.accounts.models import Pbx, Reseller
 from console.audit.recorder import Audited
+from console.auth.models import Role
+from console.auth.scope import TokenPrincipal, pbx_ids_of
 from console.auth.tokens import UrlSecret
 from console.extensions import db
 
@@ -72,7 +74,7 @@ class MaintenanceWindow(Audited, db.Model):
 
     # Resellers, customer admins and end users see the windows that affect their PBXs, and platform-wide ones.
     __tenant_scope__ = staticmethod(
-        lambda login, customers: affects_pbx_clause(select(Pbx.id).where(Pbx.customer_id.in_(customers))))
+        lambda login, customers: affects_pbx_clause(pbx_ids_of(customers)))
 
     @property
     def platform_wide(self) -> bool:
@@ -98,6 +100,12 @@ class FeedToken(UrlSecret, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     reseller: Mapped[Reseller] = relationship()
+
+    __tenant_scope__ = staticmethod(lambda login, customers: FeedToken.reseller_id == login.reseller_id
+                                    if login.role is Role.RESELLER else false())
+
+    def principal(self) -> TokenPrincipal:
+        return TokenPrincipal(self, reseller_id=self.reseller_id)
 
 
 class NoticeOptIn(db.Model):

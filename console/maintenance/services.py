@@ -7,12 +7,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from console import clock, servicehours
-from console.accounts.models import Pbx
+from console.accounts.models import Pbx, Reseller
+from console.auth.models import Login
 from console.berlin_time import describe
 from console.errors import RuleViolation
 from console.extensions import db
 from console.maintenance import notices
-from console.maintenance.models import EmergencyReason, MaintenanceWindow, WindowKind, WindowState
+from console.maintenance.models import (EmergencyReason, FeedToken, MaintenanceWindow, NoticeOptIn, WindowKind,
+                                        WindowState)
 
 REGULAR_LEAD = timedelta(days=7)      # §7.3: at least one week (7 × 24 hours)
 EMERGENCY_LEAD = timedelta(hours=1)   # §7.4: at least one hour
@@ -177,6 +179,31 @@ def complete(window: MaintenanceWindow, note: str) -> None:
     window.completion_note = note.strip()
     notices.send(window, "completion")
     db.session.flush()
+
+
+def notices_wanted(login: Login) -> bool:
+    return db.session.get(NoticeOptIn, login.id) is not None
+
+
+def want_notices(login: Login, wanted: bool) -> None:
+    """A customer admin opts in to (or out of) maintenance notices for their PBX."""
+    row = db.session.get(NoticeOptIn, login.id)
+    if wanted and row is None:
+        db.session.add(NoticeOptIn(login_id=login.id))
+    elif not wanted and row is not None:
+        db.session.delete(row)
+    db.session.flush()
+
+
+def renew_feed_token(reseller: Reseller, current: FeedToken | None) -> FeedToken:
+    """A new feed secret for the reseller: the old feed URLs stop working."""
+    if current is not None:
+        db.session.delete(current)
+        db.session.flush()
+    token = FeedToken(reseller_id=reseller.id)
+    db.session.add(token)
+    db.session.flush()
+    return token
 
 
 def announced_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime, set[int] | None]]:

@@ -7,9 +7,8 @@ from datetime import date, datetime, time, timedelta
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from console.accounts.models import Pbx
+from console.accounts.models import Pbx, Reseller
 from console.auth.models import Role
 from console.auth.permissions import requires
 from console.auth.scope import get_or_404, scoped
@@ -21,8 +20,7 @@ from console.extensions import db
 from console.maintenance import notices, services
 from console.maintenance.blueprint import bp
 from console.maintenance.forms import EditWindowForm, ExtendForm, NoteForm, WindowForm
-from console.maintenance.models import EmergencyReason, FeedToken, MaintenanceWindow, NoticeOptIn, WindowKind, \
-    WindowState
+from console.maintenance.models import EmergencyReason, FeedToken, MaintenanceWindow, WindowKind, WindowState
 from console.web.render import apply_errors, is_fragment_request, paginate, render
 
 
@@ -86,7 +84,12 @@ def detail(window_id: int):
 
 
 def _pbx_choices():
-    return [(p.id, f"{p.name} · {p.customer.name}") for p in db.session.scalars(select(Pbx).order_by(Pbx.name))]
+    return [(p.id, f"{p.name} · {p.customer.name}")
+            for p in db.session.scalars(scoped(Pbx, current_user).order_by(Pbx.name))]
+
+
+def _chosen_pbxs(ids) -> list[Pbx]:
+    return list(db.session.scalars(scoped(Pbx, current_user).where(Pbx.id.in_(ids or []))))
 
 
 def _local(form_field, name: str):
@@ -105,7 +108,7 @@ def new():
                 reason=EmergencyReason(form.reason.data) if form.reason.data else None,
                 starts_at=_local(form.starts_at, "starts_at"), ends_at=_local(form.ends_at, "ends_at"),
                 announce_at=_local(form.announce_at, "announce_at"),
-                pbxs=list(db.session.scalars(select(Pbx).where(Pbx.id.in_(form.pbx_ids.data or [])))),
+                pbxs=_chosen_pbxs(form.pbx_ids.data),
                 title_de=form.title_de.data, title_en=form.title_en.data or "",
                 description_de=form.description_de.data or "", description_en=form.description_en.data or "")
         except RuleViolation as exc:
@@ -133,7 +136,7 @@ def edit(window_id: int):
             services.update_texts(window, title_de=form.title_de.data, title_en=form.title_en.data or "",
                                   description_de=form.description_de.data or "",
                                   description_en=form.description_en.data or "",
-                                  pbxs=list(db.session.scalars(select(Pbx).where(Pbx.id.in_(form.pbx_ids.data or [])))))
+                                  pbxs=_chosen_pbxs(form.pbx_ids.data))
             services.reschedule(window, starts_at=_local(form.starts_at, "starts_at"),
                                 ends_at=_local(form.ends_at, "ends_at"))
         except RuleViolation as exc:
@@ -192,22 +195,14 @@ def complete(window_id: int):
 @requires("view", "maintenance", writes=("feed_token", "notice_opt_in"))
 def notice_settings():
     """Resellers: their feed URLs. Customer admins: opt in to notices for their PBX."""
-    opted_in = db.session.get(NoticeOptIn, current_user.id) is not None
-    token = None
-    if current_user.role is Role.RESELLER:
-        token = db.session.scalar(select(FeedToken).where(FeedToken.reseller_id == current_user.reseller_id))
+    opted_in = services.notices_wanted(current_user)
+    token = db.session.scalar(scoped(FeedToken, current_user)) if current_user.role is Role.RESELLER else None
     if request.method == "POST":
         action = request.form.get("action")
         if action in ("opt_in", "opt_out") and current_user.role is Role.CUSTOMER_ADMIN:
-            if action == "opt_in" and not opted_in:
-                db.session.add(NoticeOptIn(login_id=current_user.id))
-            elif action == "opt_out" and opted_in:
-                db.session.delete(db.session.get(NoticeOptIn, current_user.id))
+            services.want_notices(current_user, action == "opt_in")
         elif action == "new_feed_token" and current_user.role is Role.RESELLER:
-            if token is not None:
-                db.session.delete(token)
-                db.session.flush()
-            db.session.add(FeedToken(reseller_id=current_user.reseller_id))
+            services.renew_feed_token(get_or_404(Reseller, current_user.reseller_id, current_user), token)
         else:
             abort(400)
         db.session.commit()

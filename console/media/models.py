@@ -15,6 +15,7 @@ from console.db import enum_column
 from console import clock
 from console.accounts.models import Pbx
 from console.audit.recorder import Audited
+from console.auth.scope import TokenPrincipal, pbx_ids_of
 from console.auth.tokens import UrlSecret
 from console.extensions import db
 
@@ -43,10 +44,6 @@ class VersionState(enum.Enum):
     FAILED = "failed"
 
 
-def _pbx_ids(customers):
-    return select(Pbx.id).where(Pbx.customer_id.in_(customers))
-
-
 class MediaItem(Audited, db.Model):
     """One piece of hold music or one announcement of a PBX; ``pbx_id`` None is the standard hold music."""
     __tablename__ = "media_item"
@@ -66,7 +63,7 @@ class MediaItem(Audited, db.Model):
     __table_args__ = (UniqueConstraint("pbx_id", "slug"),)
     # The standard hold music (no PBX) is visible to everyone who may see media at all.
     __tenant_scope__ = staticmethod(
-        lambda login, customers: MediaItem.pbx_id.is_(None) | MediaItem.pbx_id.in_(_pbx_ids(customers)))
+        lambda login, customers: MediaItem.pbx_id.is_(None) | MediaItem.pbx_id.in_(pbx_ids_of(customers)))
 
     @property
     def is_standard(self) -> bool:
@@ -120,7 +117,7 @@ class MediaVersion(Audited, db.Model):
               sqlite_where=text("active"), postgresql_where=text("active")),
     )
     __tenant_scope__ = staticmethod(lambda login, customers: MediaVersion.item_id.in_(
-        select(MediaItem.id).where(MediaItem.pbx_id.is_(None) | MediaItem.pbx_id.in_(_pbx_ids(customers)))))
+        select(MediaItem.id).where(MediaItem.pbx_id.is_(None) | MediaItem.pbx_id.in_(pbx_ids_of(customers)))))
 
     def path_for(self, coder: str) -> str | None:
         return {"g711a": self.g711a_path, "g711u": self.g711u_path, "wav": self.wav_path}[coder]
@@ -139,7 +136,10 @@ class PbxMediaToken(UrlSecret, Audited, db.Model):
 
     pbx: Mapped[Pbx] = relationship()
 
-    __tenant_scope__ = staticmethod(lambda login, customers: PbxMediaToken.pbx_id.in_(_pbx_ids(customers)))
+    __tenant_scope__ = staticmethod(lambda login, customers: PbxMediaToken.pbx_id.in_(pbx_ids_of(customers)))
+
+    def principal(self) -> TokenPrincipal:
+        return TokenPrincipal(self, pbx_id=self.pbx_id)
 
     def __str__(self) -> str:
         return f"media token of PBX {self.pbx_id}"

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from console import clock
 from console.accounts.models import Pbx
-from console.auth import tokens
+from console.auth.scope import TokenPrincipal, scoped
 from console.errors import RuleViolation
 from console.extensions import db
 from console.media import audio
@@ -240,13 +240,10 @@ def standard_hold_music() -> MediaItem | None:
                                                      MediaItem.kind == MediaKind.HOLD_MUSIC).order_by(MediaItem.id))
 
 
-def served_version(secret: str, slug: str) -> MediaVersion | None:
-    """What the PBX holding `secret` gets under `slug`: the item's active version; for the hold music slug
-    the standard hold music while the PBX has none of its own."""
-    token = tokens.find_by_url_secret(PbxMediaToken, secret)
-    if token is None:
-        return None
-    item = db.session.scalar(select(MediaItem).where(MediaItem.pbx_id == token.pbx_id, MediaItem.slug == slug))
+def served_version(principal: TokenPrincipal, slug: str) -> MediaVersion | None:
+    """What the PBX behind the media secret gets under `slug`: its own item's active version; for the hold music
+    slug the standard hold music while the PBX has none of its own."""
+    item = db.session.scalar(scoped(MediaItem, principal).where(MediaItem.pbx_id.is_not(None), MediaItem.slug == slug))
     version = item.active_version if item else None
     if version is None and slug == HOLD_MUSIC_SLUG:
         standard = standard_hold_music()

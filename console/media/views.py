@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from console.accounts.models import Customer
+from console.auth import tokens
 from console.auth.permissions import can, requires
-from console.auth.scope import get_or_404, scoped
+from console.auth.scope import TokenPrincipal, get_or_404, scoped
 from console.errors import RuleViolation
 from console.extensions import db
 from console.media import services
@@ -166,8 +167,9 @@ def renew_token(customer_id: int):
 # --- the PBX's side: public, the secret in the URL is the credential ------------------------------------------
 
 @bp.get("/pbx-media/<token>/<slug>.<any(g711a, g711u, wav):coder>")
-def serve(token: str, slug: str, coder: str):
-    version = services.served_version(token, slug)
+@tokens.url_secret_required(PbxMediaToken)
+def serve(principal: TokenPrincipal, token: str, slug: str, coder: str):
+    version = services.served_version(principal, slug)
     if version is None:
         abort(404)
     response = send_file(

@@ -32,7 +32,8 @@ def qualified_data(customer, **overrides) -> dict:
 
 
 def make_incident(customer, actor=None, channel: Channel = Channel.FORM, **overrides) -> Incident:
-    checked = check_report(customer.reseller, qualified_data(customer, **overrides))
+    data = qualified_data(customer, **overrides)
+    checked = check_report(data, customer if data.get("customer_id") else None)
     assert checked.qualified, (checked.missing, checked.invalid)
     return services.file_report(customer.reseller, checked, channel=channel, actor=actor)
 
