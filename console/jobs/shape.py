@@ -32,17 +32,15 @@ def _nothing_to_do(plan: Any) -> Any:
 def run_items(*, claim: Callable[[], Iterable[T]], record: Callable[[T, Any], None],
               fail: Callable[[T, Exception], None], start: Callable[[T], Any] | None = None,
               work: Callable[[Any], Any] = _nothing_to_do) -> int:
-    """Process every claimed item in the one shape; returns how many were started."""
+    """Process every claimed item in the one shape; returns how many were claimed."""
     items = list(claim())
     db.session.commit()
-    started = 0
     for item in items:
         try:
             plan = start(item) if start is not None else item
             db.session.commit()
             if plan is None:
                 continue
-            started += 1
             result = work(plan)
             record(item, result)
             db.session.commit()
@@ -54,4 +52,4 @@ def run_items(*, claim: Callable[[], Iterable[T]], record: Callable[[T, Any], No
             except Exception:   # recording the failure failed too: the item stays claimed until its lease ends
                 log.exception("job item %r: its failure could not be recorded", item)
                 db.session.rollback()
-    return started
+    return len(items)
