@@ -1,4 +1,5 @@
-"""media: a refused version stores its message code and parameters, worded through the catalogue when shown
+"""media: a refused version stores its message code and parameters, worded through the catalogue when shown;
+a conversion's claim is timed and counted, so a crashed one is taken again (a few times, then refused)
 
 Revision ID: media_reason01
 Revises: mail_sender01
@@ -21,6 +22,8 @@ def upgrade() -> None:
     with op.batch_alter_table('media_version', schema=None) as batch_op:
         batch_op.add_column(sa.Column('failure_code', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('failure_params', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('attempts', sa.Integer(), server_default='0', nullable=False))
     version = sa.table('media_version', sa.column('failure_reason', sa.String), sa.column('failure_code', sa.String))
     op.execute(version.update().where(version.c.failure_reason.is_not(None))
                .values(failure_code=sa.case(*((version.c.failure_reason == reason, code)
@@ -33,5 +36,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('media_version', schema=None) as batch_op:
         batch_op.add_column(sa.Column('failure_detail', sa.JSON(), nullable=True))
+        batch_op.drop_column('attempts')
+        batch_op.drop_column('claimed_at')
         batch_op.drop_column('failure_params')
         batch_op.drop_column('failure_code')

@@ -14,8 +14,7 @@ narrows every prefix that came back full. ResolveNames has no sync state, so eve
 list and compares it with what the last run wrote (see Runner.sync_gal).
 
 An entry's uid is derived from the account, the folder (or the GAL) and the Exchange item id (or the GAL
-entry's address), so a run that stops half-way can simply run again. The password is stored as a Fernet
-token and decrypted only to connect.
+entry's address), so a run that stops half-way can simply run again.
 """
 from __future__ import annotations
 
@@ -37,8 +36,6 @@ from console.directory.models import ExchangeAccount, ExchangeFolderState, SyncR
 from console.directory.tree import SOURCE_EXCHANGE, SOURCE_EXCHANGE_GAL, Contact
 from console.errors import RuleViolation
 from console.extensions import db
-
-log = logging.getLogger("console.directory.exchange")
 
 PHONE_LABELS = {"BusinessPhone": "phone", "MobilePhone": "mobile", "HomePhone": "home", "BusinessFax": "fax"}
 CHECKPOINT_EVERY = 200  # progress is committed (for the status fragment) this often

@@ -110,6 +110,8 @@ class MediaVersion(Audited, db.Model):
     uploaded_by: Mapped[str] = mapped_column(String(300))
     uploaded_at: Mapped[datetime] = mapped_column(default=clock.now)
     converted_at: Mapped[datetime | None] = mapped_column()
+    claimed_at: Mapped[datetime | None] = mapped_column()           # the conversion job took it (CONVERTING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")   # conversions begun
     activated_at: Mapped[datetime | None] = mapped_column()         # last activation: Last-Modified
 
     item: Mapped[MediaItem] = relationship(back_populates="versions")

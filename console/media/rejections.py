@@ -147,7 +147,7 @@ def describe(code: str | None, params: dict | None, lang: str | None = None) -> 
     message = _MESSAGES.get(code or "", _MESSAGES["conversion_error"])
     shown = {key: _show(key, value, lang) for key, value in params.items() if key != "why"}
     if "why" in params:
-        shown["why"] = _gettext(_WHY.get(params["why"], _WHY["undecodable"]), lang) % shown
+        shown["why"] = _gettext(_WHY.get(params["why"], _WHY["undecodable"]), lang) % _Missing(shown)
     return _gettext(message, lang) % _Missing(shown)
 
 

@@ -14,6 +14,7 @@ import secrets
 import shutil
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -164,15 +165,36 @@ class Converted:
     gain_db: float
 
 
+#: A conversion claimed this long ago whose job never recorded a result died with its process: taken again.
+STALE_CONVERSION = timedelta(minutes=15)
+#: Conversions begun (crashed ones included) before a version is refused instead of tried again.
+MAX_CONVERSION_ATTEMPTS = 3
+
+
+def _claimable():
+    return (MediaVersion.state == VersionState.PENDING) | (
+        (MediaVersion.state == VersionState.CONVERTING) & (MediaVersion.claimed_at < clock.now() - STALE_CONVERSION))
+
+
+def convertible() -> list[int]:
+    """The versions the conversion job should take: pending ones, and those a crashed job left converting."""
+    return list(db.session.scalars(select(MediaVersion.id).where(_claimable()).order_by(MediaVersion.id)))
+
+
 def start_conversion(version_id: int) -> ConversionPlan | None:
-    """Take a pending version (flushes): CONVERTING from now on, for every connection once committed. None when
-    another runner took it first."""
+    """Take a version (flushes): CONVERTING from now on, for every connection once committed. None when another
+    runner took it first, or when it has crashed the job MAX_CONVERSION_ATTEMPTS times (it is refused then)."""
     taken = db.session.execute(
-        update(MediaVersion).where(MediaVersion.id == version_id, MediaVersion.state == VersionState.PENDING)
-        .values(state=VersionState.CONVERTING), execution_options={"synchronize_session": False}).rowcount
+        update(MediaVersion).where(MediaVersion.id == version_id, _claimable())
+        .values(state=VersionState.CONVERTING, claimed_at=clock.now(), attempts=MediaVersion.attempts + 1),
+        execution_options={"synchronize_session": False}).rowcount
     if taken != 1:
         return None
     version = db.session.get(MediaVersion, version_id, populate_existing=True)
+    if version.attempts > MAX_CONVERSION_ATTEMPTS:
+        log.error("media version %s crashed the conversion %s times; refused", version_id, version.attempts - 1)
+        fail_conversion(version_id, RuntimeError("the conversion never finished"))
+        return None
     return ConversionPlan(version_id=version.id, original=absolute(version.original_path),
                           folder=str(Path(version.original_path).parent), normalize=version.normalize,
                           limits=limits(version.item.kind))

@@ -4,6 +4,7 @@ library change nothing in the database."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import inspect, select, text
@@ -101,3 +102,26 @@ def test_viewing_the_library_changes_nothing_in_the_database(tenant, media_dir):
     after = _everything()
     changed = [t for t in before if before[t] != after[t]]
     assert not changed
+
+
+def test_a_conversion_that_died_with_its_job_is_taken_again_a_few_times_then_refused(tenant, media_dir, freeze):
+    start = freeze(datetime(2026, 12, 2, 9, tzinfo=timezone.utc))
+    a = tenant()
+    for name in ("Sommer", "Winter"):
+        assert upload_new(a.browser, a.customer.id, ag.wav_bytes(ag.tune(2.0, 16000), 16000), "musik.wav",
+                          name=name).status_code == 303
+    summer, winter = db.session.scalars(select(MediaVersion).order_by(MediaVersion.id)).all()
+    # as a job leaves them when its process is killed while decoding
+    for version, attempts in ((summer, 1), (winter, services.MAX_CONVERSION_ATTEMPTS)):
+        version.state, version.claimed_at, version.attempts = VersionState.CONVERTING, start, attempts
+    db.session.commit()
+
+    assert jobs.convert_pending() == 0   # still converting, as far as anyone can tell
+    freeze(start + services.STALE_CONVERSION + timedelta(minutes=1))
+    assert jobs.convert_pending() == 2
+    db.session.refresh(summer)
+    db.session.refresh(winter)
+    assert summer.state is VersionState.READY and summer.attempts == 2
+    assert (winter.state, winter.failure_code) == (VersionState.FAILED, "conversion_error")
+    page = a.browser.get(f"/media/versions/{winter.id}").get_data(as_text=True)
+    assert "The conversion failed; please upload the file again or ask stimme support." in page
