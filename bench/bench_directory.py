@@ -96,6 +96,7 @@ def bench_exchange(server: Slapd, workdir: Path) -> None:
     from console.auth.models import Login, Role
     from console.config import Settings
     from console.directory import exchange
+    from console.directory.models import SyncStatus
     from console.directory.connection import get_directory
     from console.extensions import db
     from tests.directory.ews_server import EwsTestServer, Mailbox
@@ -128,10 +129,11 @@ def bench_exchange(server: Slapd, workdir: Path) -> None:
                 before = len(mailbox.requests)
                 run = exchange.request_sync(account)
                 started = time.perf_counter()
-                run = exchange.run_sync(run, get_directory(), retry_policy=FaultTolerance(max_wait=30),
-                                        commit=db.session.commit)
+                exchange.start_run(run.id)
+                for _checkpoint in exchange.sync_steps(run, get_directory(), retry_policy=FaultTolerance(max_wait=30)):
+                    db.session.commit()   # as the job does
                 elapsed = time.perf_counter() - started
-                assert run.status == "done", run.error
+                assert run.status is SyncStatus.DONE, run.error
                 timings.append(elapsed)
                 print(f"  {label:<12} {elapsed * 1000:9.1f} ms  created {run.created:>6} updated {run.updated:>3} "
                       f"deleted {run.deleted}  EWS requests {len(mailbox.requests) - before}")

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from console import create_app  # noqa: E402
 from console.config import Settings  # noqa: E402
 from console.extensions import db  # noqa: E402
-from console.mail.delivery import deliver_due  # noqa: E402
+from console.mail.jobs import deliver_due  # noqa: E402
 from console.mail.models import OutboxMessage  # noqa: E402
 from console.mail.outbox import queue_mail  # noqa: E402
 

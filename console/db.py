@@ -1,8 +1,10 @@
 """Declarative base, naming convention and the UTC datetime type."""
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import weakref
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import enum
@@ -90,7 +92,9 @@ _console_engines: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 
 def takes_write_lock() -> bool:
     """Whether a transaction of the console that starts now takes SQLite's write lock at once."""
-    from flask import g, has_request_context, request
+    from flask import g, has_app_context, has_request_context, request
+    if has_app_context() and g.get("sqlite_reader"):
+        return False
     if not has_request_context():
         return True
     return request.method not in SAFE_METHODS or bool(g.get("sqlite_writer"))
@@ -101,6 +105,24 @@ def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
         immediate = conn.engine in _console_engines and takes_write_lock()
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextlib.contextmanager
+def read_first(session) -> Iterator[None]:
+    """Reads that end before slow work (an argon2 verify) so that no lock is held through it: the block runs in a
+    reader's transaction (a plain BEGIN on SQLite), which ends with the block; the writes after it start their own.
+    Inside a transaction the caller already began, the block simply reads in that one."""
+    from flask import g
+    if session().in_transaction():   # session: the scoped session; its current Session knows
+        yield
+        return
+    before = g.get("sqlite_reader")
+    g.sqlite_reader = True
+    try:
+        yield
+    finally:
+        g.sqlite_reader = before
+        session.rollback()   # it only read: ending it loses nothing
 
 
 def is_sqlite_busy(exc: BaseException) -> bool:

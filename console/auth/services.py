@@ -15,6 +15,7 @@ from console import clock
 from console.accounts.models import Customer, PhoneUser, Reseller
 from console.auth import sessions
 from console.auth.models import Login, LoginAttempt, Role
+from console.db import read_first
 from console.errors import RuleViolation
 from console.extensions import db
 
@@ -29,8 +30,13 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(login: Login | None, password: str) -> bool:
+    return _verify_hash(login.password_hash if login else None, password)
+
+
+def _verify_hash(stored_hash: str | None, password: str) -> bool:
+    """Always one argon2 verify (a dummy one without a hash), so that the time tells nothing."""
     try:
-        return _hasher.verify(login.password_hash if login else _DUMMY_HASH, password) and login is not None
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -61,14 +67,20 @@ def authenticate(email: str, password: str, remote_addr: str, devices: Mapping[i
     email = email.strip().lower()
     now = clock.now()
     window_start = now - timedelta(minutes=settings.login_ip_window_minutes)
-    recent_failures = db.session.scalar(select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.remote_addr == remote_addr, LoginAttempt.success.is_(False), LoginAttempt.at >= window_start))
-    if recent_failures >= settings.login_ip_max_failures:
-        # About this address, not about any account: every address hears the same.
-        raise SignInRefused(_l("Too many failed sign-ins from your address. Try again in %(m)d minutes.",
-                               m=settings.login_ip_window_minutes))
-    login = db.session.scalar(select(Login).where(Login.email == email))
-    password_ok = verify_password(login, password)
+    # Read what the verify needs and end that read first: argon2 is slow on purpose, and on SQLite a sign-in's
+    # write transaction (BEGIN IMMEDIATE) would hold every other writer off for as long as it runs.
+    with read_first(db.session):
+        recent_failures = db.session.scalar(select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.remote_addr == remote_addr, LoginAttempt.success.is_(False),
+            LoginAttempt.at >= window_start))
+        if recent_failures >= settings.login_ip_max_failures:
+            # About this address, not about any account: every address hears the same.
+            raise SignInRefused(_l("Too many failed sign-ins from your address. Try again in %(m)d minutes.",
+                                   m=settings.login_ip_window_minutes))
+        stored_hash = db.session.scalar(select(Login.password_hash).where(Login.email == email))
+    password_ok = _verify_hash(stored_hash, password)
+    login = db.session.scalar(select(Login).where(Login.email == email))   # the write transaction begins here
+    password_ok = password_ok and login is not None and login.password_hash == stored_hash
     device = (devices or {}).get(login.id) if login is not None else None
     if device is not None:
         locked = _device_failures(device, now - timedelta(minutes=settings.login_lockout_minutes)) \

@@ -108,8 +108,11 @@ def sync(customer_name: str):
     with acting_as(None, "cli"):
         run = exchange.request_sync(account, "manual")
         db.session.commit()
-        run = exchange.run_sync(run, get_directory(), commit=db.session.commit)
-    click.echo(f"{run.status}: {run.created} created, {run.updated} updated, {run.deleted} deleted, "
+        if exchange.start_run(run.id) is not None:   # else another process runs it
+            db.session.commit()
+            for _checkpoint in exchange.sync_steps(run, get_directory()):
+                db.session.commit()
+    click.echo(f"{run.status.value}: {run.created} created, {run.updated} updated, {run.deleted} deleted, "
                f"{run.skipped} skipped{' (full)' if run.full else ''}")
     for line in (run.report or "").splitlines():
         click.echo(f"  {line}")

@@ -53,7 +53,7 @@ def exchange_account(customer_id: int):
         form.password.data = ""  # never sent back to the browser
     runs = _runs(account)
     return render("directory/exchange.html", customer=customer, account=account, form=form, runs=runs,
-                  active=runs[0] if runs and runs[0].status in ("queued", "running") else None)
+                  active=runs[0] if runs and runs[0].active else None)
 
 
 @bp.post("/customers/<int:customer_id>/exchange/sync")
@@ -74,6 +74,6 @@ def exchange_status(customer_id: int):
     customer = get_or_404(Customer, customer_id, current_user)
     account = _account(customer) or abort(404)
     runs = _runs(account)
-    active = runs[0] if runs and runs[0].status in ("queued", "running") else None
+    active = runs[0] if runs and runs[0].active else None
     return render("directory/exchange.html", "directory/_exchange_status.html", customer=customer,
                   account=account, form=None, runs=runs, active=active)

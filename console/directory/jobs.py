@@ -4,25 +4,39 @@ from __future__ import annotations
 import ldap
 from sqlalchemy import select
 
+from console import clock
 from console.directory import exchange
 from console.directory.connection import get_directory
-from console.directory.models import SyncRun
+from console.directory.models import SyncRun, SyncStatus
 from console.extensions import db
+from console.jobs.shape import run_items
 
 MAX_RUNS_PER_TICK = 5
 
 
-def sync_exchange() -> None:
+def _queued_runs() -> list[int]:
     exchange.queue_due_runs()
-    db.session.commit()
-    for _ in range(MAX_RUNS_PER_TICK):
-        run = db.session.scalar(select(SyncRun).where(SyncRun.status == "queued").order_by(SyncRun.id).limit(1))
-        if run is None:
-            return
-        # Claim it: only one scheduler runs (leader lock), but a stale "queued" must not run twice in a tick.
-        run.status = "running"
-        db.session.commit()
-        exchange.run_sync(run, get_directory(), commit=db.session.commit)
+    return list(db.session.scalars(select(SyncRun.id).where(SyncRun.status == SyncStatus.QUEUED)
+                                   .order_by(SyncRun.id).limit(MAX_RUNS_PER_TICK)))
+
+
+def _carry_out(run_id: int, run: SyncRun) -> None:
+    for _checkpoint in exchange.sync_steps(run, get_directory()):
+        db.session.commit()   # the progress so far, for the status fragment
+
+
+def _record_crash(run_id: int, exc: Exception) -> None:
+    """A fault the sync does not expect (a bug, the directory gone): this run fails with it, the next one goes."""
+    run = db.session.get(SyncRun, run_id, populate_existing=True)
+    run.status, run.finished_at = SyncStatus.FAILED, clock.now()
+    run.error = f"{type(exc).__name__}: {exc}"[:1000]
+    db.session.flush()
+
+
+def sync_exchange() -> None:
+    """The due Exchange syncs in the job shape (console.jobs.shape): each run is taken (running) in its own commit,
+    carried out with a commit at every checkpoint, and a crash fails that run alone."""
+    run_items(claim=_queued_runs, start=exchange.start_run, record=_carry_out, fail=_record_crash)
 
 
 def reconcile_private_books() -> None:

@@ -4,12 +4,14 @@ The entries themselves live in LDAP (console.directory.books).
 """
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console import clock
+from console.db import enum_column
 from console.accounts.models import Customer, Pbx
 from console.audit.recorder import Audited
 from console.auth.scope import TokenPrincipal, pbx_ids_of
@@ -95,6 +97,13 @@ class ExchangeFolderState(db.Model):
     __table_args__ = (UniqueConstraint("account_id", "folder"),)
 
 
+class SyncStatus(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class SyncRun(db.Model):
     """One Exchange sync: requested (by a person or the schedule), running with progress, then its report."""
     __tablename__ = "exchange_sync_run"
@@ -103,7 +112,7 @@ class SyncRun(db.Model):
     requested_at: Mapped[datetime] = mapped_column(default=clock.now)
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
-    status: Mapped[str] = mapped_column(String(10), default="queued")  # queued|running|done|failed
+    status: Mapped[SyncStatus] = mapped_column(enum_column(SyncStatus), default=SyncStatus.QUEUED)
     trigger: Mapped[str] = mapped_column(String(10), default="manual")  # manual|schedule
     full: Mapped[bool] = mapped_column(Boolean, default=False)
     progress: Mapped[int] = mapped_column(Integer, default=0)
@@ -116,3 +125,7 @@ class SyncRun(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
 
     account: Mapped[ExchangeAccount] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.status in (SyncStatus.QUEUED, SyncStatus.RUNNING)

@@ -36,9 +36,11 @@ def run_scheduler(app: Flask, jobs: list[Job], poll_seconds: float = 2.0,
         lock = leader_lock(db.engine)
     log.info("scheduler waiting for the %s", lock)
     print(f"  scheduler: waiting to lead ({lock})", flush=True)
-    while not lock.acquire():
-        if stop.wait(poll_seconds):
-            return
+    if not lock.acquire():
+        print("  scheduler: another scheduler leads; standing by", flush=True)
+        while not lock.acquire():
+            if stop.wait(poll_seconds):
+                return
     print(f"  scheduler: leading, {len(jobs)} job(s): {', '.join(j.id for j in jobs)}", flush=True)
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": None})

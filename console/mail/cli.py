@@ -17,9 +17,8 @@ def mail_cli():
 @mail_cli.command("deliver")
 def deliver():
     """Send every due message now."""
-    from console.mail.delivery import deliver_due
+    from console.mail.jobs import deliver_due
     report = deliver_due()
-    db.session.commit()
     click.echo(str(report))
 
 

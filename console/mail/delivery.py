@@ -1,8 +1,9 @@
-"""The mail worker: claims due outbox rows, sends them over SMTP, records the outcome row by row.
+"""The mail worker's steps: claim due outbox rows, send them over SMTP, record the outcome row by row.
 
-Claiming marks rows `sending` in a short committed transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
-two workers never claim the same row; SQLite serialises writers). Each outcome is committed on its own, so a
-worker that dies loses at most the message it was sending; a claim older than STALE_CLAIM is released.
+Claiming marks rows `sending` (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two workers never claim the same row;
+SQLite serialises writers). The job (console.mail.jobs) commits the claim, sends outside any transaction and
+commits each outcome on its own, so a worker that dies loses at most the message it was sending; a claim older
+than STALE_CLAIM is released. Nothing here commits.
 """
 from __future__ import annotations
 
@@ -68,84 +69,109 @@ class _NotYet(Exception):
         self.due = due
 
 
-def deliver_due(batch: int = 100) -> DeliveryReport:
-    """Send every due message, batch by batch, until none is due. Commits as it goes."""
-    report = DeliveryReport()
-    _release_stale_claims()
-    target = SmtpTarget.from_settings(current_app.extensions["settings"])
-    while ids := _claim(batch):
-        _send_batch(target, ids, report)
-    return report
-
-
-def _release_stale_claims() -> None:
+def release_stale_claims() -> None:
+    """A claim older than STALE_CLAIM (its worker died) goes back to the queue (flushes)."""
     db.session.execute(update(OutboxMessage)
                        .where(OutboxMessage.state == OutboxState.SENDING,
                               OutboxMessage.claimed_at < clock.now() - STALE_CLAIM)
                        .values(state=OutboxState.QUEUED), execution_options={"synchronize_session": False})
-    db.session.commit()
+    db.session.flush()
 
 
-def _claim(batch: int) -> list[int]:
-    now = clock.now()
-    due = (select(OutboxMessage.id)
-           .where(OutboxMessage.state == OutboxState.QUEUED, OutboxMessage.next_attempt_at <= now)
-           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(batch))
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    candidates = list(db.session.scalars(due))
-    if not candidates:
-        db.session.commit()
-        return []
-    claimed = list(db.session.scalars(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates), OutboxMessage.state == OutboxState.QUEUED)
-        .values(state=OutboxState.SENDING, claimed_at=now).returning(OutboxMessage.id),
-        execution_options={"synchronize_session": False}))
-    db.session.commit()
-    return sorted(claimed)
+@dataclass(frozen=True)
+class _Plan:
+    """What sending one message needs, as plain values: the SMTP dialogue runs with no transaction open."""
+    row_id: int
+    recipient: MailAddress
+    raw: bytes
 
 
-def _send_batch(target: SmtpTarget, ids: list[int], report: DeliveryReport) -> None:
-    """Each claimed message ends in its own outcome, committed on its own: whatever one message does (an
-    address smtplib cannot write, a bug), the others are sent and none is left `sending`."""
-    envelope_from = parseaddr(current_app.extensions["settings"].mail_from)[1]
-    conn: smtplib.SMTP | None = None
-    broken: _Outcome | None = None  # once the server is unreachable, the rest of the batch waits too
-    claimed = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
-                                 .execution_options(populate_existing=True)).all()
-    try:
-        for row in claimed:
-            try:
-                _check_current(row)
-                if broken:
-                    raise broken
-                recipient = _recipient(row)
-                _end_read()  # no transaction (on SQLite: no write lock) while the server is talked to
-                if conn is None:
-                    conn = _connect(target)
-                _send_one(conn, target, envelope_from, row, recipient)
-            except _Superseded as superseded:
-                row.state, row.next_attempt_at, row.last_error = OutboxState.SUPERSEDED, None, str(superseded)
-                report.superseded += 1
-            except _NotYet as wait:
-                row.state, row.next_attempt_at = OutboxState.QUEUED, wait.due
-                report.deferred += 1
-            except _Outcome as outcome:
-                if outcome.connection_lost:
-                    broken, conn = outcome, _close(conn)
-                _record_failure(row, outcome, report)
-            except Exception as exc:  # not the server's answer: this message alone is at fault
-                log.exception("mail %s to %s could not be sent", row.id, row.recipient)
-                conn = _close(conn)  # the SMTP dialogue may stand anywhere now: start afresh
-                _record_failure(row, _Outcome(f"{type(exc).__name__}: {exc}", False, local=True), report)
-            else:
-                row.state, row.sent_at, row.last_error = OutboxState.SENT, clock.now(), None
-                row.attempts += 1
-                report.sent += 1
-            db.session.commit()
-    finally:
-        _close(conn)
+class Delivery:
+    """One run of the mail worker over due messages, in the job shape (console.jobs.shape, driven by
+    console.mail.jobs): `claim` a batch (state `sending`), `start` each (is it still current, is the address
+    writable), `send` it over one SMTP connection outside any transaction, then `sent` or `failed` records the
+    outcome. Every step flushes; the job commits between them."""
+
+    def __init__(self, target: SmtpTarget, envelope_from: str):
+        self.target, self.envelope_from = target, envelope_from
+        self.report = DeliveryReport()
+        self._conn: smtplib.SMTP | None = None
+        self._broken: _Outcome | None = None   # once the server is unreachable, the rest of this run waits too
+
+    @classmethod
+    def from_settings(cls) -> "Delivery":
+        settings = current_app.extensions["settings"]
+        return cls(SmtpTarget.from_settings(settings), parseaddr(settings.mail_from)[1])
+
+    def claim(self, batch: int) -> list[int]:
+        now = clock.now()
+        due = (select(OutboxMessage.id)
+               .where(OutboxMessage.state == OutboxState.QUEUED, OutboxMessage.next_attempt_at <= now)
+               .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(batch))
+        if db.session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        candidates = list(db.session.scalars(due))
+        if not candidates:
+            return []
+        return sorted(db.session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates), OutboxMessage.state == OutboxState.QUEUED)
+            .values(state=OutboxState.SENDING, claimed_at=now).returning(OutboxMessage.id),
+            execution_options={"synchronize_session": False}))
+
+    def start(self, row_id: int) -> _Plan | None:
+        """The checks before sending; a message that is not to be sent (now) is settled here and gives None."""
+        row = self._row(row_id)
+        try:
+            _check_current(row)
+            if self._broken:
+                raise self._broken
+            return _Plan(row.id, _recipient(row), row.raw)
+        except _Superseded as superseded:
+            row.state, row.next_attempt_at, row.last_error = OutboxState.SUPERSEDED, None, str(superseded)
+            self.report.superseded += 1
+        except _NotYet as wait:
+            row.state, row.next_attempt_at = OutboxState.QUEUED, wait.due
+            self.report.deferred += 1
+        except _Outcome as outcome:
+            _record_failure(row, outcome, self.report)
+        db.session.flush()
+        return None
+
+    def send(self, plan: _Plan) -> None:
+        try:
+            if self._conn is None:
+                self._conn = _connect(self.target)
+            _send_one(self._conn, self.target, self.envelope_from, plan.raw, plan.recipient)
+        except _Outcome as outcome:
+            if outcome.connection_lost:
+                self._broken, self._conn = outcome, _close(self._conn)
+            raise
+        except Exception:
+            self._conn = _close(self._conn)   # the SMTP dialogue may stand anywhere now: start afresh
+            raise
+
+    def sent(self, row_id: int, _result=None) -> None:
+        row = self._row(row_id)
+        row.state, row.sent_at, row.last_error = OutboxState.SENT, clock.now(), None
+        row.attempts += 1
+        self.report.sent += 1
+        db.session.flush()
+
+    def failed(self, row_id: int, exc: Exception) -> None:
+        row = self._row(row_id)
+        if not isinstance(exc, _Outcome):   # not the server's answer: this message alone is at fault
+            log.error("mail %s to %s could not be sent", row.id, row.recipient, exc_info=exc)
+            exc = _Outcome(f"{type(exc).__name__}: {exc}", False, local=True)
+        _record_failure(row, exc, self.report)
+        db.session.flush()
+
+    def close(self) -> None:
+        self._conn = _close(self._conn)
+
+    @staticmethod
+    def _row(row_id: int) -> OutboxMessage:
+        return db.session.get(OutboxMessage, row_id, populate_existing=True)
 
 
 def _check_current(row: OutboxMessage) -> None:
@@ -190,16 +216,6 @@ def _recipient(row: OutboxMessage) -> MailAddress:
         raise _Outcome(_in_default_language(exc.reason), True) from None
 
 
-def _end_read() -> None:
-    """End the transaction but keep the loaded rows as they are: a claimed row is only this worker's to change."""
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
-
-
 def _connect(target: SmtpTarget) -> smtplib.SMTP:
     try:
         return target.connect()
@@ -211,7 +227,7 @@ def _connect(target: SmtpTarget) -> smtplib.SMTP:
         raise _Outcome(f"{target.describe()}: {type(exc).__name__}: {exc}", False, connection_lost=True) from None
 
 
-def _send_one(conn: smtplib.SMTP, target: SmtpTarget, envelope_from: str, row: OutboxMessage,
+def _send_one(conn: smtplib.SMTP, target: SmtpTarget, envelope_from: str, raw: bytes,
               recipient: MailAddress) -> None:
     options: list[str] = []
     if recipient.smtputf8:
@@ -222,7 +238,7 @@ def _send_one(conn: smtplib.SMTP, target: SmtpTarget, envelope_from: str, row: O
                 server=target.describe())), True)
         options.append("SMTPUTF8")
     try:
-        conn.sendmail(envelope_from, [recipient.envelope], row.raw, mail_options=options)
+        conn.sendmail(envelope_from, [recipient.envelope], raw, mail_options=options)
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         raise _Outcome(_reply(code, text), code >= 500) from None

@@ -3,7 +3,9 @@
 Handlers are declared here, by import string, keyed by name. Which local part goes to which handler is
 configuration (INBOUND_ADDRESSES, e.g. "stoerung=incidents,fax=fax"); accepted domains come from
 INBOUND_DOMAINS. A handler is `def handle_inbound(message: InboundMessage) -> Outcome | None`: it flushes, the
-dispatcher commits; raising leaves the message stored for another try (MAX_ATTEMPTS in all, then staff are told).
+job (console.mail.jobs) commits; raising leaves the message stored for another try (MAX_ATTEMPTS in all, then
+staff are told). Nothing here commits: storing, leasing, handling and recording a failure each flush, and the job
+commits each in its own transaction (console.jobs.shape).
 The Outcome it returns says what it did, or that it holds the message for staff to assign.
 """
 from __future__ import annotations
@@ -77,7 +79,7 @@ class Outcome:
 
 
 def store(mail_from: str, rcpt_tos: list[str], raw: bytes, peer: str | None = None) -> list[int]:
-    """Persist the message once per handler, committed, before any handler runs. Returns the row ids.
+    """Persist the message once per handler (flushes; the job commits before any handler runs). Returns the row ids.
 
     Recipients that go to the same handler share one row (`stoerung@` and `STOERUNG@` are one report)."""
     now = clock.now()
@@ -92,7 +94,7 @@ def store(mail_from: str, rcpt_tos: list[str], raw: bytes, peer: str | None = No
                            attempts=0, next_attempt_at=now, message_id=message_id, auth_results=auth)
             for handler, rcpts in by_handler.items()]
     db.session.add_all(rows)
-    db.session.commit()
+    db.session.flush()
     return [r.id for r in rows]
 
 
@@ -108,35 +110,25 @@ def _read_headers(raw: bytes) -> tuple[str | None, dict | None]:
         return None, None
 
 
-def dispatch(message_id: int) -> bool:
-    """Run the handler for one stored message if it is due and nobody else holds it. True when handled."""
-    if not _lease(message_id):
-        return False
+def due() -> list[int]:
+    """The messages due for their handler: new ones, and failed ones whose next try has come."""
+    return list(db.session.scalars(
+        select(InboundMessage.id).where(InboundMessage.state.in_([InboundState.RECEIVED, InboundState.RETRY]),
+                                        InboundMessage.next_attempt_at <= clock.now()).order_by(InboundMessage.id)))
+
+
+def handle(message_id: int) -> None:
+    """Run the handler of a leased message and record what it did (flushes). A handler's failure is raised, for
+    record_failure after the rollback."""
     row = db.session.get(InboundMessage, message_id, populate_existing=True)
-    try:
-        handler = import_string(INBOUND_HANDLERS[row.handler])
-        outcome = handler(row)
-        db.session.flush()
-    except Exception as exc:  # any handler failure: keep the message, try again later
-        db.session.rollback()
-        _record_failure(message_id, exc)
-        return False
+    handler = import_string(INBOUND_HANDLERS[row.handler])
+    outcome = handler(row)
+    db.session.flush()
     row.outcome = outcome.code[:40] if isinstance(outcome, Outcome) else None
     row.state = InboundState.HELD if isinstance(outcome, Outcome) and outcome.held else InboundState.HANDLED
     row.handled_at, row.next_attempt_at, row.last_error = clock.now(), None, None
     row.attempts += 1
-    db.session.commit()
-    return True
-
-
-def dispatch_due() -> int:
-    """The scheduler's job: hand every due message (new, or failed earlier) to its handler."""
-    now = clock.now()
-    due = list(db.session.scalars(
-        select(InboundMessage.id).where(InboundMessage.state.in_([InboundState.RECEIVED, InboundState.RETRY]),
-                                        InboundMessage.next_attempt_at <= now).order_by(InboundMessage.id)))
-    db.session.commit()
-    return sum(dispatch(message_id) for message_id in due)
+    db.session.flush()
 
 
 def retry_now(row: InboundMessage) -> None:
@@ -160,7 +152,8 @@ def set_aside(row: InboundMessage, actor_label: str) -> None:
     db.session.flush()
 
 
-def _lease(message_id: int) -> bool:
+def lease(message_id: int) -> bool:
+    """Take a due message for LEASE (flushes); False when it is not due or another dispatcher holds it."""
     now = clock.now()
     taken = db.session.execute(
         update(InboundMessage)
@@ -168,12 +161,11 @@ def _lease(message_id: int) -> bool:
                InboundMessage.state.in_([InboundState.RECEIVED, InboundState.RETRY]),
                or_(InboundMessage.next_attempt_at.is_(None), InboundMessage.next_attempt_at <= now))
         .values(next_attempt_at=now + LEASE), execution_options={"synchronize_session": False}).rowcount
-    db.session.commit()
     return taken == 1
 
 
-def _record_failure(message_id: int, exc: Exception) -> None:
-    """Another try later; after MAX_ATTEMPTS the message is `failed` and staff are told (MAIL_STAFF_TO)."""
+def record_failure(message_id: int, exc: Exception) -> None:
+    """Another try later; after MAX_ATTEMPTS the message is `failed` and staff are told (MAIL_STAFF_TO). Flushes."""
     row = db.session.get(InboundMessage, message_id, populate_existing=True)
     now = clock.now()
     row.attempts += 1
@@ -186,7 +178,7 @@ def _record_failure(message_id: int, exc: Exception) -> None:
                 row.attempts, row.last_error)
     if row.state is InboundState.FAILED:
         _tell_staff(row)
-    db.session.commit()
+    db.session.flush()
 
 
 def _tell_staff(row: InboundMessage) -> None:

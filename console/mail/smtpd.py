@@ -11,7 +11,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from flask import Flask
 
-from console.mail import inbound
+from console.mail import inbound, jobs
 
 log = logging.getLogger("console.mail.smtpd")
 
@@ -46,12 +46,12 @@ class InboundHandler:
 
     def _store(self, mail_from, rcpt_tos, raw, peer) -> list[int]:
         with self.app.app_context():
-            return inbound.store(mail_from, rcpt_tos, raw, peer)
+            return jobs.receive(mail_from, rcpt_tos, raw, peer)
 
     def _dispatch(self, message_id: int) -> None:
         with self.app.app_context():
             try:
-                inbound.dispatch(message_id)
+                jobs.dispatch(message_id)
             except Exception:  # stored and due again: the scheduler's job retries it
                 log.exception("dispatching inbound mail %s", message_id)
 

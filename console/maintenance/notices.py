@@ -75,7 +75,8 @@ def send(window: MaintenanceWindow, kind: str) -> int:
     """Queue one notice of `kind` to every recipient. Returns how many were queued."""
     from console.mail.outbox import Attachment, queue_mail
 
-    assert kind in NOTICE_KINDS
+    if kind not in NOTICE_KINDS:   # a caller's mistake, not a user's: checked even under python -O
+        raise ValueError(f"unknown notice kind {kind!r}; one of {', '.join(NOTICE_KINDS)}")
     cancel = kind == "cancellation"
     for person in recipients(window):
         lang = person.language if person.language in ("de", "en") else "de"

@@ -151,12 +151,8 @@ def _inspect(data: bytes, *, max_bytes: int, max_seconds: float) -> tuple[AudioI
     if duration == 0:
         raise rejections.empty(has_header=True)
     if duration < 0.9 * probe.expected_seconds - 0.1:
-        decoded, promised = rejections.mmss(duration), rejections.mmss(probe.expected_seconds)
-        raise rejections.truncated(
-            probe.format,
-            f"beim Dekodieren ergaben sich nur {decoded} statt der laut Dateikopf {promised} Minuten",
-            f"decoding yielded only {decoded} of the {promised} minutes the headers announce",
-            decoded_seconds=duration, expected_seconds=probe.expected_seconds)
+        raise rejections.truncated(probe.format, "decoded_short", decoded_seconds=duration,
+                                   expected_seconds=probe.expected_seconds)
     if duration > max_seconds:
         raise rejections.too_long(duration, max_seconds)
     peak, loudest, gated = _levels(pcm)
@@ -189,13 +185,9 @@ def _decode(data: bytes, probe: containers.Probe) -> np.ndarray:
     except miniaudio.DecodeError:
         if probe.format == "mp3":
             raise rejections.unreadable() from None
-        raise rejections.unreadable_wav("der Inhalt lässt sich nicht dekodieren",
-                                        "its content cannot be decoded") from None
+        raise rejections.unreadable_wav("undecodable") from None
     except _BeyondBound:
-        raise rejections.damaged(
-            probe.format, "der Inhalt ergibt mehr Audio, als der Dateikopf angibt",
-            "its content decodes to more audio than its headers announce",
-            announced_seconds=probe.max_seconds) from None
+        raise rejections.damaged(probe.format, "beyond_headers", announced_seconds=probe.max_seconds) from None
     if rate == OUTPUT_RATE:
         return pcm
     x = _halve_rate(pcm.astype(np.float32), _HALFBAND)

@@ -116,15 +116,11 @@ _WAV_CODEC_NAMES = {0x31: "GSM 6.10", 0x55: "MP3", 0x50: "MPEG", 0x64: "G.721 AD
 def _probe_wav(data: bytes) -> Probe:
     n = len(data)
     if n < 12:
-        raise rejections.truncated("wav", "die Datei endet im Dateikopf", "the file ends inside its header")
+        raise rejections.truncated("wav", "header_cut")
     riff_end = 8 + struct.unpack_from("<I", data, 4)[0]
     # A missing pad byte after an odd-sized last chunk is tolerated.
     if riff_end > n + 1:
-        raise rejections.truncated(
-            "wav", f"der Dateikopf (RIFF) gibt {rejections.int_de(riff_end)} Bytes an, "
-                   f"die Datei hat aber nur {rejections.int_de(n)}",
-            f"the RIFF header announces {riff_end:,} bytes but the file has only {n:,}",
-            declared=riff_end, actual=n)
+        raise rejections.truncated("wav", "riff_longer", declared=riff_end, actual=n)
     limit = min(riff_end, n)
     pos = 12
     fmt = None
@@ -137,21 +133,14 @@ def _probe_wav(data: bytes) -> Probe:
         end = body + csize
         if end > limit:
             name = cid.decode("latin-1", "replace").strip()
-            if cid == b"data":
-                what_de = f"der data-Block gibt {rejections.int_de(csize)} Bytes Audiodaten an, vorhanden sind nur " \
-                          f"{rejections.int_de(max(0, min(n, riff_end) - body))}"
-                what_en = f"the data chunk announces {csize:,} bytes of audio but only " \
-                          f"{max(0, min(n, riff_end) - body):,} are present"
-            else:
-                what_de = f"der Block „{name}“ ist länger als die Datei"
-                what_en = f"the chunk '{name}' is longer than the file"
+            why = "data_short" if cid == b"data" else "chunk_long"
+            present = max(0, min(n, riff_end) - body)
             if end > n:
-                raise rejections.truncated("wav", what_de, what_en, chunk=name, declared=csize, actual=n - body)
-            raise rejections.truncated("wav", what_de + " (die RIFF-Längenangabe ist falsch)",
-                             what_en + " (the RIFF length is wrong)", chunk=name, declared=csize)
+                raise rejections.truncated("wav", why, chunk=name, declared=csize, actual=n - body, present=present)
+            raise rejections.truncated("wav", f"{why}_riff", chunk=name, declared=csize, present=present)
         if cid == b"fmt " and fmt is None:
             if csize < 16:
-                raise rejections.unreadable_wav("der fmt-Block ist zu kurz", "the fmt chunk is too short")
+                raise rejections.unreadable_wav("fmt_short")
             tag, channels, rate, _byte_rate, block_align, bits = struct.unpack_from("<HHIIHH", data, body)
             if tag == 0xFFFE and csize >= 40:
                 tag = struct.unpack_from("<H", data, body + 24)[0]
@@ -164,18 +153,15 @@ def _probe_wav(data: bytes) -> Probe:
     if fmt is None or data_size is None:
         missing = "fmt" if fmt is None else "data"
         if riff_end < n and data.find(b"data" if fmt is not None else b"fmt ", riff_end) >= 0:
-            raise rejections.truncated(
-                "wav", f"die RIFF-Längenangabe ({rejections.int_de(riff_end)} Bytes) ist falsch, "
-                       f"die Datei hat {rejections.int_de(n)}",
-                f"the RIFF length ({riff_end:,} bytes) is wrong, the file has {n:,}", declared=riff_end, actual=n)
-        raise rejections.unreadable_wav(f"der {missing}-Block fehlt", f"the {missing} chunk is missing")
+            raise rejections.truncated("wav", "riff_wrong", declared=riff_end, actual=n)
+        raise rejections.unreadable_wav("chunk_missing", chunk=missing)
     tag, channels, rate, block_align, bits = fmt
     if tag not in _WAV_CODECS:
         codec = _WAV_CODEC_NAMES.get(tag, f"0x{tag:04X}")
         raise rejections.unsupported(f"WAV ({codec})", wav_codec=tag)
     if channels < 1 or rate < 1 or block_align < 1:
-        raise rejections.unreadable_wav("der fmt-Block ist ungültig", "the fmt chunk is invalid",
-                                        channels=channels, sample_rate=rate, block_align=block_align)
+        raise rejections.unreadable_wav("fmt_invalid", channels=channels, sample_rate=rate,
+                                        block_align=block_align)
     if channels > MAX_CHANNELS:
         raise rejections.channels(channels, MAX_CHANNELS)
     if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
@@ -197,30 +183,18 @@ def _wav_frames(tag: int, channels: int, block_align: int, bits: int, data_size:
     decoder produces."""
     codec = _WAV_CODECS[tag]
     if bits not in _WAV_BITS[tag]:
-        raise rejections.unreadable_wav(
-            f"der fmt-Block gibt {bits} Bit je Abtastwert an, was für {codec} nicht möglich ist",
-            f"the fmt chunk gives {bits} bits per sample, which {codec} cannot have",
-            bits_per_sample=bits, codec=codec)
+        raise rejections.unreadable_wav("bits", bits_per_sample=bits, codec=codec)
     if tag in (1, 3, 6, 7):
         frame_bytes = channels * ((bits + 7) // 8)
         if block_align != frame_bytes:
-            raise rejections.unreadable_wav(
-                f"der fmt-Block gibt {rejections.int_de(block_align)} Bytes je Abtastzeitpunkt an (block_align), "
-                f"bei {channels} × {bits} Bit sind es aber {frame_bytes}",
-                f"the fmt chunk gives {block_align:,} bytes per sample frame (block_align), but {channels} × "
-                f"{bits} bits take {frame_bytes}",
-                block_align=block_align, expected_block_align=frame_bytes)
+            raise rejections.unreadable_wav("block_align", block_align=block_align, channels=channels,
+                                            bits_per_sample=bits, expected_block_align=frame_bytes)
         frames = data_size // block_align
         return frames, frames
     # ADPCM: a block is a header per channel (IMA 4 bytes, MS 7) and then 4-bit samples.
     header = (4 if tag == 0x11 else 7) * channels
     if block_align <= header or (tag == 0x11 and (block_align - header) % (4 * channels)):
-        raise rejections.unreadable_wav(
-            f"der fmt-Block gibt eine Blockgröße von {rejections.int_de(block_align)} Bytes an, die für {codec} "
-            f"mit {channels} Kanälen nicht möglich ist",
-            f"the fmt chunk gives a block size of {block_align:,} bytes, which {codec} with {channels} "
-            f"channels cannot have",
-            block_align=block_align, codec=codec)
+        raise rejections.unreadable_wav("block_size", block_align=block_align, codec=codec, channels=channels)
 
     def samples(block_bytes: int) -> int:
         if block_bytes <= header:
@@ -230,11 +204,7 @@ def _wav_frames(tag: int, channels: int, block_align: int, bits: int, data_size:
     full, rest = divmod(data_size, block_align)
     frames = full * samples(block_align) + samples(rest)
     if fact is not None and fact > frames:
-        raise rejections.unreadable_wav(
-            f"der fact-Block kündigt {rejections.int_de(fact)} Abtastwerte an, der data-Block fasst aber "
-            f"höchstens {rejections.int_de(frames)}",
-            f"the fact chunk announces {fact:,} samples but the data chunk holds at most {frames:,}",
-            announced=fact, possible=frames)
+        raise rejections.unreadable_wav("fact", announced=fact, possible=frames)
     return frames, (fact if fact is not None else frames)
 
 

@@ -102,10 +102,13 @@ class MediaVersion(Audited, db.Model):
     wav_bytes: Mapped[int | None] = mapped_column(Integer)
     digest: Mapped[str | None] = mapped_column(String(64))          # sha256 of the WAV: part of the ETag
     failure_reason: Mapped[str | None] = mapped_column(String(20))  # an audio.REASONS code, or "error"
-    failure_detail: Mapped[dict | None] = mapped_column(JSON)       # {"de": …, "en": …}
+    failure_code: Mapped[str | None] = mapped_column(String(40))    # its message (console.media.rejections)
+    failure_params: Mapped[dict | None] = mapped_column(JSON)       # the numbers and names the message shows
     uploaded_by: Mapped[str] = mapped_column(String(300))
     uploaded_at: Mapped[datetime] = mapped_column(default=clock.now)
     converted_at: Mapped[datetime | None] = mapped_column()
+    claimed_at: Mapped[datetime | None] = mapped_column()           # the conversion job took it (CONVERTING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")   # conversions begun
     activated_at: Mapped[datetime | None] = mapped_column()         # last activation: Last-Modified
 
     item: Mapped[MediaItem] = relationship(back_populates="versions")
@@ -118,6 +121,12 @@ class MediaVersion(Audited, db.Model):
     )
     __tenant_scope__ = staticmethod(lambda login, customers: MediaVersion.item_id.in_(
         select(MediaItem.id).where(MediaItem.pbx_id.is_(None) | MediaItem.pbx_id.in_(pbx_ids_of(customers)))))
+
+    @property
+    def failure_message(self) -> str:
+        """Why the conversion refused it, in the reader's language."""
+        from console.media.rejections import describe
+        return describe(self.failure_code, self.failure_params)
 
     def path_for(self, coder: str) -> str | None:
         return {"g711a": self.g711a_path, "g711u": self.g711u_path, "wav": self.wav_path}[coder]

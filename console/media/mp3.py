@@ -90,7 +90,7 @@ def _chain_at(data: bytes, pos: int, frames: int = 3) -> _Frame | None:
 def skip_id3v2(data: bytes, pos: int) -> int:
     while data[pos:pos + 3] == b"ID3":
         if pos + 10 > len(data):
-            raise rejections.truncated("mp3", "die Datei endet im ID3-Tag", "the file ends inside its ID3 tag")
+            raise rejections.truncated("mp3", "id3_cut")
         version, flags = data[pos + 3], data[pos + 5]
         s = data[pos + 6:pos + 10]
         if version not in (2, 3, 4) or data[pos + 4] == 0xFF or flags & 0x0F or any(b & 0x80 for b in s):
@@ -98,9 +98,7 @@ def skip_id3v2(data: bytes, pos: int) -> int:
         size = (s[0] << 21) | (s[1] << 14) | (s[2] << 7) | s[3]
         end = pos + 10 + size + (10 if flags & 0x10 else 0)
         if end > len(data):
-            raise rejections.truncated("mp3", "die Datei endet im ID3-Tag (Titelinformationen)",
-                             "the file ends inside its ID3 tag (title information)",
-                             declared=end, actual=len(data))
+            raise rejections.truncated("mp3", "id3_title_cut", declared=end, actual=len(data))
         pos = end
     return pos
 
@@ -135,11 +133,8 @@ def walk(data: bytes, start: int) -> tuple[int, int, int]:
                 and _chain_at(data, pos) is not None:
             # Frames of another kind: the decoder would play them too, at a rate the length judged here does not
             # know (a few kilobytes of 8 kHz frames after one 48 kHz frame).
-            raise rejections.damaged(
-                "mp3", f"die MP3-Frames wechseln mitten in der Datei von {rejections.int_de(first.rate)} Hz "
-                       f"(MPEG-Layer {first.layer}) zu {rejections.int_de(f.rate)} Hz (Layer {f.layer})",
-                f"the MP3 frames change midway from {first.rate:,} Hz (MPEG layer {first.layer}) to "
-                f"{f.rate:,} Hz (layer {f.layer})", offset=pos, first_rate=first.rate, rate=f.rate)
+            raise rejections.damaged("mp3", "rate_change", offset=pos, first_rate=first.rate,
+                                     first_layer=first.layer, rate=f.rate, layer=f.layer)
         if f is None or (f.version, f.layer, f.rate) != (first.version, first.layer, first.rate) \
                 or f.length == 0:
             # Not a frame: trailing tags, or damage the decoder may resync over.
@@ -150,25 +145,15 @@ def walk(data: bytes, start: int) -> tuple[int, int, int]:
             continue
         if pos + f.length > n:
             missing = pos + f.length - n
-            raise rejections.truncated(
-                "mp3",
-                f"der letzte MP3-Frame bricht ab ({rejections.int_de(missing)} Bytes fehlen)",
-                f"the last MP3 frame is cut off ({missing:,} bytes missing)",
-                frames=frames, missing_bytes=missing)
+            raise rejections.truncated("mp3", "frame_cut", frames=frames, missing_bytes=missing)
         frames += 1
         samples += f.samples
         pos += f.length
     rest = data[pos:]
     if rest and len(rest) < 4 and rest[0] == 0xFF:
-        raise rejections.truncated("mp3", "die Datei endet mitten in einem MP3-Frame-Kopf",
-                         "the file ends inside an MP3 frame header")
+        raise rejections.truncated("mp3", "frame_header_cut")
     if announced is not None and frames < announced - 1:   # encoders differ on counting the header frame
-        raise rejections.truncated(
-            "mp3",
-            f"der Dateikopf kündigt {rejections.int_de(announced)} MP3-Frames an, "
-            f"vorhanden sind nur {rejections.int_de(frames - 1)}",
-            f"the header announces {announced:,} MP3 frames but only {frames - 1:,} are present",
-            frames=frames - 1, announced=announced)
+        raise rejections.truncated("mp3", "frames_missing", frames=frames - 1, announced=announced)
     return first.rate, first.channels, samples
 
 

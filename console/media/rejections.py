@@ -1,63 +1,208 @@
-"""Why an upload cannot be hold music or an announcement, said in German and English (§4.1).
+"""Why an upload cannot be hold music or an announcement (§4.1), as a reason code and its parameters.
 
-Every refusal is an :class:`AudioRejected` with a machine ``reason`` (one of :data:`REASONS`) and a message that says
-what is wrong and what would be accepted; the builders below keep the wording in one place.
+Every refusal is an :class:`AudioRejected` with a coarse ``reason`` (one of :data:`REASONS`), a ``code`` naming
+its message and the ``params`` behind it. Nothing is worded when it is raised: :func:`describe` words it in the
+reader's language through the Babel catalogue, like every other text of the console, so a stored refusal
+(``MediaVersion.failure_code`` / ``failure_params``) reads in the language of whoever looks at it.
 """
 from __future__ import annotations
 
-REASONS = ("empty", "too_large", "unreadable", "unsupported", "truncated", "silent", "too_long")
+import math
+from functools import lru_cache
+from pathlib import Path
 
-_ACCEPTED_DE = "Erlaubt sind MP3- oder WAV-Dateien"
-_ACCEPTED_EN = "MP3 or WAV files are accepted"
+REASONS = ("empty", "too_large", "unreadable", "unsupported", "truncated", "silent", "too_long")
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
+
+
+def _l(msgid: str) -> str:
+    """Marks a message for `make translations` (which extracts `_l(...)`); it is translated when described."""
+    return msgid
+
+
+# code → message; %(why)s is the message of params["why"], a code from _WHY
+_MESSAGES = {
+    "empty": _l("The file is empty (0 bytes). MP3 or WAV files are accepted, with music or speech in them."),
+    "no_audio": _l("The file contains no audio data. MP3 or WAV files are accepted, with music or speech in them."),
+    "unreadable": _l("The file's content is neither MP3 nor WAV (the file name extension alone is not enough). "
+                     "MP3 or WAV files are accepted; please save the music as MP3 or WAV in an audio program."),
+    "damaged": _l("The %(kind)s file is damaged: %(why)s. MP3 or WAV files are accepted; please export the file "
+                  "again."),
+    "truncated": _l("The %(kind)s file is incomplete or damaged: %(why)s. Please upload the complete file, or "
+                    "export it again as MP3 or WAV."),
+    "sample_rate": _l("The file gives a sample rate of %(sample_rate)s Hz; %(lowest)s to %(highest)s Hz are "
+                      "accepted. Please save the file as MP3 or WAV with a common sample rate (e.g. 44,100 or "
+                      "48,000 Hz)."),
+    "channels": _l("The file gives %(channels)s channels; at most %(most)s are accepted. Please save the file as "
+                   "a mono or stereo MP3 or WAV."),
+    "unsupported": _l("The format %(detected)s is not supported. MP3 or WAV files are accepted (WAV with PCM, "
+                      "A-law or µ-law); please save the file as MP3 or WAV."),
+    "too_long": _l("The file is %(seconds)s minutes long; at most %(max_seconds)s minutes are accepted."),
+    "too_large": _l("The file is %(size)s; at most %(max_bytes)s is accepted (MP3 or WAV). An MP3 file is much "
+                    "smaller than a WAV file of the same length."),
+    "silent": _l("The file contains no audible sound (loudest passage %(loudest_dbfs)s dBFS; at least "
+                 "%(silence_dbfs)s dBFS is needed). Please upload an MP3 or WAV file with music or speech."),
+    "all_silent": _l("The file contains no audible sound (it is completely silent). Please upload an MP3 or WAV "
+                     "file with music or speech."),
+    "conversion_error": _l("The conversion failed; please upload the file again or ask stimme support."),
+    # refusals stored before codes were (migration media_reason01): the reason without the numbers
+    "refused_too_large": _l("The file is larger than accepted. An MP3 file is much smaller than a WAV file of the "
+                            "same length."),
+    "refused_unsupported": _l("The file's format is not supported. MP3 or WAV files are accepted (WAV with PCM, "
+                              "A-law or µ-law); please save the file as MP3 or WAV."),
+    "refused_truncated": _l("The file is incomplete or damaged. Please upload the complete file, or export it "
+                            "again as MP3 or WAV."),
+    "refused_silent": _l("The file contains no audible sound. Please upload an MP3 or WAV file with music or "
+                         "speech."),
+    "refused_too_long": _l("The file is longer than accepted for hold music or an announcement."),
+}
+
+# what is wrong inside a damaged or truncated file
+_WHY = {
+    "header_cut": _l("the file ends inside its header"),
+    "riff_longer": _l("the RIFF header announces %(declared)s bytes but the file has only %(actual)s"),
+    "data_short": _l("the data chunk announces %(declared)s bytes of audio but only %(present)s are present"),
+    "data_short_riff": _l("the data chunk announces %(declared)s bytes of audio but only %(present)s are present "
+                          "(the RIFF length is wrong)"),
+    "chunk_long": _l("the chunk '%(chunk)s' is longer than the file"),
+    "chunk_long_riff": _l("the chunk '%(chunk)s' is longer than the file (the RIFF length is wrong)"),
+    "riff_wrong": _l("the RIFF length (%(declared)s bytes) is wrong, the file has %(actual)s"),
+    "fmt_short": _l("the fmt chunk is too short"),
+    "chunk_missing": _l("the %(chunk)s chunk is missing"),
+    "fmt_invalid": _l("the fmt chunk is invalid"),
+    "bits": _l("the fmt chunk gives %(bits_per_sample)s bits per sample, which %(codec)s cannot have"),
+    "block_align": _l("the fmt chunk gives %(block_align)s bytes per sample frame (block_align), but "
+                      "%(channels)s × %(bits_per_sample)s bits take %(expected_block_align)s"),
+    "block_size": _l("the fmt chunk gives a block size of %(block_align)s bytes, which %(codec)s with "
+                     "%(channels)s channels cannot have"),
+    "fact": _l("the fact chunk announces %(announced)s samples but the data chunk holds at most %(possible)s"),
+    "undecodable": _l("its content cannot be decoded"),
+    "beyond_headers": _l("its content decodes to more audio than its headers announce"),
+    "id3_cut": _l("the file ends inside its ID3 tag"),
+    "id3_title_cut": _l("the file ends inside its ID3 tag (title information)"),
+    "rate_change": _l("the MP3 frames change midway from %(first_rate)s Hz (MPEG layer %(first_layer)s) to "
+                      "%(rate)s Hz (layer %(layer)s)"),
+    "frame_cut": _l("the last MP3 frame is cut off (%(missing_bytes)s bytes missing)"),
+    "frame_header_cut": _l("the file ends inside an MP3 frame header"),
+    "frames_missing": _l("the header announces %(announced)s MP3 frames but only %(frames)s are present"),
+    "decoded_short": _l("decoding yielded only %(decoded_seconds)s of the %(expected_seconds)s minutes the "
+                        "headers announce"),
+}
+
+_SECONDS = {"seconds", "max_seconds", "decoded_seconds", "expected_seconds"}
+_BYTES = {"size", "max_bytes"}
+_DBFS = {"loudest_dbfs", "silence_dbfs"}
 
 
 class AudioRejected(Exception):
-    """An upload that cannot be used as hold music or announcement.
+    """An upload that cannot be used as hold music or announcement: ``reason`` (one of :data:`REASONS`, or
+    "error"), ``code`` (its message) and ``params`` (the numbers and names behind it, JSON values)."""
 
-    ``reason`` is one of :data:`REASONS`; ``message_de`` / ``message_en`` (or ``message(lang)``) tell the person
-    what is wrong and what would be accepted; ``details`` holds the numbers behind the message.
-    """
-
-    def __init__(self, reason: str, message_de: str, message_en: str, **details):
-        if reason not in REASONS:
+    def __init__(self, reason: str, code: str, **params):
+        if reason not in REASONS and reason != "error":
             raise ValueError(f"unknown rejection reason {reason!r}")
-        super().__init__(message_en)
-        self.reason = reason
-        self.message_de = message_de
-        self.message_en = message_en
-        self.details = details
+        if code not in _MESSAGES:
+            raise ValueError(f"unknown rejection message {code!r}")
+        super().__init__(code)
+        self.reason, self.code, self.params = reason, code, params
 
-    def message(self, lang: str = "de") -> str:
-        return self.message_de if (lang or "de").lower().startswith("de") else self.message_en
+    @property
+    def details(self) -> dict:
+        return self.params
+
+    def message(self, lang: str | None = None) -> str:
+        return describe(self.code, self.params, lang)
+
+    @property
+    def message_de(self) -> str:
+        return self.message("de")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
 
     def __str__(self) -> str:
-        return f"{self.reason}: {self.message_en}"
+        return f"{self.reason}: {self.message('en')}"
 
     def __repr__(self) -> str:
-        return f"AudioRejected({self.reason!r}, {self.message_en!r})"
+        return f"AudioRejected({self.reason!r}, {self.code!r}, **{self.params!r})"
 
 
-def int_de(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
+class Described:
+    """A refusal as a form error: worded when shown, in the language of whoever reads it."""
+
+    def __init__(self, code: str, params: dict):
+        self.code, self.params = code, params
+
+    def __str__(self) -> str:
+        return describe(self.code, self.params)
 
 
-def _size(n: int, decimal: str) -> str:
+# --- wording ---------------------------------------------------------------------------------------------------
+
+def describe(code: str | None, params: dict | None, lang: str | None = None) -> str:
+    """A stored refusal in `lang`, else in the reader's language (the request's locale; German outside one)."""
+    lang = _language(lang)
+    params = dict(params or {})
+    message = _MESSAGES.get(code or "", _MESSAGES["conversion_error"])
+    shown = {key: _show(key, value, lang) for key, value in params.items() if key != "why"}
+    if "why" in params:
+        shown["why"] = _gettext(_WHY.get(params["why"], _WHY["undecodable"]), lang) % _Missing(shown)
+    return _gettext(message, lang) % _Missing(shown)
+
+
+class _Missing(dict):
+    """A stored refusal that lacks a parameter still reads (with a dash), rather than failing a page."""
+    def __missing__(self, key):
+        return "–"
+
+
+def _language(lang: str | None) -> str:
+    if lang is None:
+        try:
+            from flask_babel import get_locale
+            lang = str(get_locale() or "de")
+        except RuntimeError:   # outside an app context
+            lang = "de"
+    return "de" if lang.lower().startswith("de") else "en"   # English is the catalogue's source language
+
+
+@lru_cache(maxsize=4)
+def _catalogue(lang: str):
+    from babel.support import Translations
+    return Translations.load(str(TRANSLATIONS), [lang])
+
+
+def _gettext(msgid: str, lang: str) -> str:
+    return msgid if lang == "en" else _catalogue(lang).gettext(msgid)
+
+
+def _show(key: str, value, lang: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if key in _SECONDS:
+        return mmss(value)
+    if key in _BYTES:
+        return size_text(int(value), lang)
+    if key in _DBFS:
+        return f"{value:.0f}"
+    return number(value, lang)
+
+
+def number(n: float, lang: str) -> str:
+    text = f"{int(n):,}" if float(n).is_integer() else f"{n:,.1f}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "de" else text
+
+
+def size_text(n: int, lang: str) -> str:
     """A byte count for people: bytes, kB or MB (binary multiples, as file managers show them)."""
     if n < 1024:
-        return f"{n} Bytes" if decimal == "," else f"{n} bytes"
+        return f"{n} Bytes" if lang == "de" else f"{n} bytes"
     value, unit = (n / 1024, "kB") if n < 1024 * 1024 else (n / (1024 * 1024), "MB")
     text = f"{value:.1f}" if value < 100 else f"{value:.0f}"
     if text.endswith(".0"):
         text = text[:-2]
-    return f"{text.replace('.', decimal)} {unit}"
-
-
-def mb_de(n: int) -> str:
-    return _size(n, ",")
-
-
-def mb_en(n: int) -> str:
-    return _size(n, ".")
+    return f"{text.replace('.', ',') if lang == 'de' else text} {unit}"
 
 
 def mmss(seconds: float) -> str:
@@ -67,110 +212,60 @@ def mmss(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+# --- the refusals ------------------------------------------------------------------------------------------------
+
 def empty(has_header: bool = False) -> AudioRejected:
-    if has_header:
-        return AudioRejected(
-            "empty",
-            f"Die Datei enthält keine Audiodaten. {_ACCEPTED_DE} mit Musik oder Ansage.",
-            f"The file contains no audio data. {_ACCEPTED_EN}, with music or speech in them.")
-    return AudioRejected(
-        "empty",
-        f"Die Datei ist leer (0 Bytes). {_ACCEPTED_DE} mit Musik oder Ansage.",
-        f"The file is empty (0 bytes). {_ACCEPTED_EN}, with music or speech in them.")
+    return AudioRejected("empty", "no_audio" if has_header else "empty")
 
 
 def unreadable() -> AudioRejected:
-    return AudioRejected(
-        "unreadable",
-        f"Der Inhalt der Datei ist weder MP3 noch WAV (die Dateiendung allein genügt nicht). {_ACCEPTED_DE}; "
-        f"bitte die Musik in einem Audioprogramm als MP3 oder WAV speichern.",
-        f"The file's content is neither MP3 nor WAV (the file name extension alone is not enough). "
-        f"{_ACCEPTED_EN}; please save the music as MP3 or WAV in an audio program.")
+    return AudioRejected("unreadable", "unreadable")
 
 
-def damaged(fmt: str, why_de: str, why_en: str, **details) -> AudioRejected:
+def damaged(fmt: str, why: str, **details) -> AudioRejected:
     """Headers that contradict themselves or the file (judged before anything is decoded)."""
-    kind = fmt.upper()
-    return AudioRejected(
-        "unreadable",
-        f"Die {kind}-Datei ist beschädigt: {why_de}. {_ACCEPTED_DE}; bitte die Datei neu exportieren.",
-        f"The {kind} file is damaged: {why_en}. {_ACCEPTED_EN}; please export the file again.",
-        **details)
+    return AudioRejected("unreadable", "damaged", kind=fmt.upper(), why=_known_why(why), **details)
 
 
-def unreadable_wav(why_de: str, why_en: str, **details) -> AudioRejected:
-    return damaged("wav", why_de, why_en, **details)
+def unreadable_wav(why: str, **details) -> AudioRejected:
+    return damaged("wav", why, **details)
+
+
+def truncated(fmt: str, why: str, **details) -> AudioRejected:
+    return AudioRejected("truncated", "truncated", kind=fmt.upper(), why=_known_why(why), **details)
 
 
 def sample_rate(rate: int, lowest: int, highest: int) -> AudioRejected:
-    return AudioRejected(
-        "unsupported",
-        f"Die Datei gibt eine Abtastrate von {int_de(rate)} Hz an; erlaubt sind {int_de(lowest)} bis "
-        f"{int_de(highest)} Hz. Bitte die Datei als MP3 oder WAV mit einer üblichen Abtastrate "
-        f"(z. B. 44.100 oder 48.000 Hz) speichern.",
-        f"The file gives a sample rate of {rate:,} Hz; {lowest:,} to {highest:,} Hz are accepted. Please save "
-        f"the file as MP3 or WAV with a common sample rate (e.g. 44,100 or 48,000 Hz).",
-        sample_rate=rate, lowest=lowest, highest=highest)
+    return AudioRejected("unsupported", "sample_rate", sample_rate=rate, lowest=lowest, highest=highest)
 
 
 def channels(count: int, most: int) -> AudioRejected:
-    return AudioRejected(
-        "unsupported",
-        f"Die Datei gibt {int_de(count)} Kanäle an; erlaubt sind höchstens {most}. Bitte die Datei als Mono- "
-        f"oder Stereo-MP3 bzw. -WAV speichern.",
-        f"The file gives {count:,} channels; at most {most} are accepted. Please save the file as a mono or "
-        f"stereo MP3 or WAV.",
-        channels=count, most=most)
+    return AudioRejected("unsupported", "channels", channels=count, most=most)
 
 
 def unsupported(name: str, **details) -> AudioRejected:
-    return AudioRejected(
-        "unsupported",
-        f"Das Format {name} wird nicht unterstützt. {_ACCEPTED_DE} (WAV mit PCM, A-law oder µ-law); "
-        f"bitte die Datei als MP3 oder WAV speichern.",
-        f"The format {name} is not supported. {_ACCEPTED_EN} (WAV with PCM, A-law or µ-law); "
-        f"please save the file as MP3 or WAV.",
-        detected=name, **details)
-
-
-def truncated(fmt: str, why_de: str, why_en: str, **details) -> AudioRejected:
-    kind = fmt.upper()
-    return AudioRejected(
-        "truncated",
-        f"Die {kind}-Datei ist unvollständig oder beschädigt: {why_de}. Bitte die vollständige Datei hochladen "
-        f"oder sie neu als MP3 oder WAV exportieren.",
-        f"The {kind} file is incomplete or damaged: {why_en}. Please upload the complete file, or export it "
-        f"again as MP3 or WAV.",
-        **details)
+    return AudioRejected("unsupported", "unsupported", detected=name, **details)
 
 
 def too_long(seconds: float, max_seconds: float) -> AudioRejected:
-    return AudioRejected(
-        "too_long",
-        f"Die Datei ist {mmss(seconds)} Minuten lang; erlaubt sind höchstens {mmss(max_seconds)} Minuten.",
-        f"The file is {mmss(seconds)} minutes long; at most {mmss(max_seconds)} minutes are accepted.",
-        seconds=seconds, max_seconds=max_seconds)
+    return AudioRejected("too_long", "too_long", seconds=seconds, max_seconds=max_seconds)
 
 
 def too_large(size: int, max_bytes: int) -> AudioRejected:
-    return AudioRejected(
-        "too_large",
-        f"Die Datei ist {mb_de(size)} groß; erlaubt sind höchstens {mb_de(max_bytes)} "
-        f"(MP3 oder WAV). Eine MP3-Datei ist viel kleiner als eine WAV-Datei gleicher Länge.",
-        f"The file is {mb_en(size)}; at most {mb_en(max_bytes)} is accepted (MP3 or WAV). "
-        f"An MP3 file is much smaller than a WAV file of the same length.",
-        size=size, max_bytes=max_bytes)
+    return AudioRejected("too_large", "too_large", size=size, max_bytes=max_bytes)
 
 
 def silent(loudest: float, silence_dbfs: float) -> AudioRejected:
-    if loudest == float("-inf"):
-        level_de, level_en = "sie ist vollständig still", "it is completely silent"
-    else:
-        level_de = f"lauteste Stelle {loudest:.0f} dBFS; nötig sind mindestens {silence_dbfs:.0f} dBFS"
-        level_en = f"loudest passage {loudest:.0f} dBFS; at least {silence_dbfs:.0f} dBFS is needed"
-    return AudioRejected(
-        "silent",
-        f"Die Datei enthält keinen hörbaren Ton ({level_de}). "
-        f"Bitte eine MP3- oder WAV-Datei mit Musik oder Ansage hochladen.",
-        f"The file contains no audible sound ({level_en}). Please upload an MP3 or WAV file with music or speech.",
-        loudest_dbfs=loudest)
+    if math.isinf(loudest):   # no JSON value for -inf: a silence that is complete says so instead
+        return AudioRejected("silent", "all_silent", loudest_dbfs=None)
+    return AudioRejected("silent", "silent", loudest_dbfs=loudest, silence_dbfs=silence_dbfs)
+
+
+def conversion_error() -> AudioRejected:
+    return AudioRejected("error", "conversion_error")
+
+
+def _known_why(why: str) -> str:
+    if why not in _WHY:
+        raise ValueError(f"unknown rejection detail {why!r}")
+    return why

@@ -13,37 +13,24 @@ import re
 import secrets
 import shutil
 import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from console import clock
 from console.accounts.models import Pbx
 from console.auth.scope import TokenPrincipal, scoped
 from console.errors import RuleViolation
 from console.extensions import db
-from console.media import audio
+from console.media import audio, rejections
 from console.media.models import (HOLD_MUSIC_SLUG, MediaItem, MediaKind, MediaTarget, MediaVersion, PbxMediaToken,
                                   VersionState)
 
 log = logging.getLogger("console.media")
-
-
-class LocalizedText:
-    """A message the audio core wrote in German and English, shown in the language of whoever reads it."""
-
-    def __init__(self, de: str, en: str):
-        self.de, self.en = de, en
-
-    def __str__(self) -> str:
-        try:
-            lang = str(get_locale() or "de")
-        except RuntimeError:   # outside any app context
-            lang = "de"
-        return self.de if lang.startswith("de") else self.en
 
 
 # --- files ---------------------------------------------------------------------------------------------------
@@ -141,7 +128,7 @@ def add_version(uploaded_by: str, item: MediaItem, data: bytes, filename: str, *
     try:
         info = audio.inspect(data, **limits(item.kind))
     except audio.AudioRejected as exc:
-        raise RuleViolation(file=LocalizedText(exc.message_de, exc.message_en)) from None
+        raise RuleViolation(file=rejections.Described(exc.code, exc.params)) from None
     number = (db.session.scalar(select(func.max(MediaVersion.number)).where(MediaVersion.item_id == item.id))
               or 0) + 1
     # A random part keeps a rolled-back upload's files from ever being mistaken for a later version's.
@@ -159,44 +146,113 @@ def add_version(uploaded_by: str, item: MediaItem, data: bytes, filename: str, *
     return version
 
 
-def convert_version(version: MediaVersion) -> None:
-    """Convert one stored original into .g711a, .g711u and .wav. Bad content marks the version failed with
-    the reason; the original stays. The first ready version of an item becomes its active one."""
-    version.state = VersionState.CONVERTING
-    db.session.flush()
-    try:
-        _info, out = audio.inspect_and_convert(read_file(version.original_path), normalize=version.normalize,
-                                               **limits(version.item.kind))
-    except audio.AudioRejected as exc:
-        _fail(version, exc.reason, exc.message_de, exc.message_en)
-        return
-    except Exception:   # a damaged store or a library fault: keep the original, say so, go on with the rest
-        log.exception("media conversion of version %s failed", version.id)
-        _fail(version, "error", "Die Umwandlung ist fehlgeschlagen; bitte die Datei erneut hochladen oder den "
-                                "stimme-Support fragen.",
-              "The conversion failed; please upload the file again or ask stimme support.")
-        return
-    folder = str(Path(version.original_path).parent)
+@dataclass(frozen=True)
+class ConversionPlan:
+    """What decoding one version needs, as plain values: the work runs with no session and no transaction."""
+    version_id: int
+    original: Path
+    folder: str
+    normalize: bool
+    limits: dict
+
+
+@dataclass(frozen=True)
+class Converted:
+    folder: str
+    sizes: dict
+    digest: str
+    duration_seconds: float
+    gain_db: float
+
+
+#: A conversion claimed this long ago whose job never recorded a result died with its process: taken again.
+STALE_CONVERSION = timedelta(minutes=15)
+#: Conversions begun (crashed ones included) before a version is refused instead of tried again.
+MAX_CONVERSION_ATTEMPTS = 3
+
+
+def _claimable():
+    return (MediaVersion.state == VersionState.PENDING) | (
+        (MediaVersion.state == VersionState.CONVERTING) & (MediaVersion.claimed_at < clock.now() - STALE_CONVERSION))
+
+
+def convertible() -> list[int]:
+    """The versions the conversion job should take: pending ones, and those a crashed job left converting."""
+    return list(db.session.scalars(select(MediaVersion.id).where(_claimable()).order_by(MediaVersion.id)))
+
+
+def start_conversion(version_id: int) -> ConversionPlan | None:
+    """Take a version (flushes): CONVERTING from now on, for every connection once committed. None when another
+    runner took it first, or when it has crashed the job MAX_CONVERSION_ATTEMPTS times (it is refused then)."""
+    taken = db.session.execute(
+        update(MediaVersion).where(MediaVersion.id == version_id, _claimable())
+        .values(state=VersionState.CONVERTING, claimed_at=clock.now(), attempts=MediaVersion.attempts + 1),
+        execution_options={"synchronize_session": False}).rowcount
+    if taken != 1:
+        return None
+    version = db.session.get(MediaVersion, version_id, populate_existing=True)
+    if version.attempts > MAX_CONVERSION_ATTEMPTS:
+        log.error("media version %s crashed the conversion %s times; refused", version_id, version.attempts - 1)
+        fail_conversion(version_id, RuntimeError("the conversion never finished"))
+        return None
+    return ConversionPlan(version_id=version.id, original=absolute(version.original_path),
+                          folder=str(Path(version.original_path).parent), normalize=version.normalize,
+                          limits=limits(version.item.kind))
+
+
+def decode(plan: ConversionPlan) -> Converted:
+    """The slow part: decode, convert and write the three files the PBX plays. Touches no database row.
+    Raises audio.AudioRejected for bad content."""
+    _info, out = audio.inspect_and_convert(plan.original.read_bytes(), normalize=plan.normalize, **plan.limits)
+    sizes = {}
     for coder, data in (("g711a", out.g711a), ("g711u", out.g711u), ("wav", out.wav)):
-        _write(f"{folder}/audio.{coder}", data)
-        setattr(version, f"{coder}_path", f"{folder}/audio.{coder}")
-        setattr(version, f"{coder}_bytes", len(data))
-    version.digest = hashlib.sha256(out.wav).hexdigest()
-    version.duration_seconds = out.duration_seconds
-    version.gain_db = round(out.gain_db, 1)
+        _write(f"{plan.folder}/audio.{coder}", data)
+        sizes[coder] = len(data)
+    return Converted(folder=plan.folder, sizes=sizes, digest=hashlib.sha256(out.wav).hexdigest(),
+                     duration_seconds=out.duration_seconds, gain_db=round(out.gain_db, 1))
+
+
+def finish_conversion(version_id: int, done: Converted) -> None:
+    """Record a conversion (flushes). The first ready version of an item becomes its active one."""
+    version = db.session.get(MediaVersion, version_id, populate_existing=True)
+    for coder, size in done.sizes.items():
+        setattr(version, f"{coder}_path", f"{done.folder}/audio.{coder}")
+        setattr(version, f"{coder}_bytes", size)
+    version.digest = done.digest
+    version.duration_seconds = done.duration_seconds
+    version.gain_db = done.gain_db
     version.state = VersionState.READY
-    version.failure_reason = version.failure_detail = None
+    version.failure_reason = version.failure_code = version.failure_params = None
     version.converted_at = clock.now()
     db.session.flush()
     if version.item.active_version is None:
         activate(version)
 
 
-def _fail(version: MediaVersion, reason: str, de: str, en: str) -> None:
+def fail_conversion(version_id: int, exc: Exception) -> None:
+    """Bad content marks the version failed with the reason; the original stays (flushes). Any other error
+    (a damaged store, a library fault) is said as such."""
+    version = db.session.get(MediaVersion, version_id, populate_existing=True)
+    if not isinstance(exc, audio.AudioRejected):
+        log.error("media conversion of version %s failed", version_id, exc_info=exc)
+        exc = rejections.conversion_error()
     version.state = VersionState.FAILED
-    version.failure_reason = reason
-    version.failure_detail = {"de": de, "en": en}
+    version.failure_reason, version.failure_code, version.failure_params = exc.reason, exc.code, exc.params
     db.session.flush()
+
+
+def convert_version(version: MediaVersion) -> None:
+    """Convert one version in the caller's transaction (the standard hold music, made once by the CLI); the job
+    takes the same steps with a commit between each (console.media.jobs)."""
+    plan = start_conversion(version.id)
+    if plan is None:
+        return
+    try:
+        done = decode(plan)
+    except Exception as exc:
+        fail_conversion(version.id, exc)
+    else:
+        finish_conversion(version.id, done)
 
 
 def activate(version: MediaVersion) -> None:

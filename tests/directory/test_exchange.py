@@ -6,7 +6,7 @@ from exchangelib import FaultTolerance
 
 from console.directory import books, exchange
 from console.directory.books import Book
-from console.directory.models import ExchangeAccount, ExchangeFolderState
+from console.directory.models import ExchangeAccount, ExchangeFolderState, SyncStatus
 from console.extensions import db
 from tests.directory.ews_server import EwsTestServer, Mailbox
 
@@ -51,7 +51,7 @@ def test_first_sync_then_incremental_changes_and_deletions(account, mailbox, dir
     mailbox.put("contacts", given_name="Kaputt", surname="Nummer", phone="12")
 
     run = sync(account, directory)
-    assert (run.status, run.created, run.updated, run.deleted, run.skipped) == ("done", 2, 0, 0, 1)
+    assert (run.status, run.created, run.updated, run.deleted, run.skipped) == (SyncStatus.DONE, 2, 0, 0, 1)
     assert "Kaputt Nummer" in run.report
     assert names(directory, pbx) == [("Anna Schmidt", "+49301234567", "exchange"),
                                      ("Bernd Bauer", "+49897654321", "exchange")]
@@ -65,7 +65,7 @@ def test_first_sync_then_incremental_changes_and_deletions(account, mailbox, dir
     mailbox.put("contacts", surname="Neu", phone="040 555666")
     before = len(mailbox.requests)
     run = sync(account, directory)
-    assert (run.status, run.created, run.updated, run.deleted, run.full) == ("done", 1, 1, 1, False)
+    assert (run.status, run.created, run.updated, run.deleted, run.full) == (SyncStatus.DONE, 1, 1, 1, False)
     assert names(directory, pbx) == [("Anna Schmidt-Lange", "+49301234567", "exchange"),
                                      ("Neu", "+4940555666", "exchange")]
     sync_requests = [r for r in mailbox.requests[before:] if r.operation == "SyncFolderItems"]
@@ -84,7 +84,7 @@ def test_invalid_sync_state_means_a_full_resync(account, mailbox, directory, pbx
     mailbox.invalidate_sync_states()  # e.g. the mailbox moved to another database
 
     run = sync(account, directory)
-    assert (run.status, run.full) == ("done", True)
+    assert (run.status, run.full) == (SyncStatus.DONE, True)
     assert "full resync" in run.report
     assert names(directory, pbx) == [("Bleibt geändert", "+49301111111", "exchange")]
     state = db.session.query(ExchangeFolderState).filter_by(account_id=account.id).one()
@@ -95,7 +95,7 @@ def test_a_busy_server_is_given_the_back_off_it_asks_for(account, mailbox, direc
     mailbox.put("contacts", surname="Geduld", phone="030 3333333")
     mailbox.busy = [400, 400]
     run = sync(account, directory)
-    assert run.status == "done" and names(directory, pbx) == [("Geduld", "+49303333333", "exchange")]
+    assert run.status is SyncStatus.DONE and names(directory, pbx) == [("Geduld", "+49303333333", "exchange")]
     first, second, third = mailbox.requests[:3]
     assert second.at - first.at >= 0.4 and third.at - second.at >= 0.4
 
@@ -104,15 +104,15 @@ def test_a_server_asking_for_too_long_a_pause_ends_the_run_cleanly(account, mail
     mailbox.put("contacts", surname="Später", phone="030 4444444")
     mailbox.busy = [60_000]
     run = sync(account, directory)
-    assert run.status == "failed" and "busy" in run.error
+    assert run.status is SyncStatus.FAILED and "busy" in run.error
     assert books.list_entries(directory, Book(pbx)) == []
-    assert sync(account, directory).status == "done"  # the next run gets through
+    assert sync(account, directory).status is SyncStatus.DONE  # the next run gets through
 
 
 def test_wrong_password_is_reported(account, directory):
     account.secret = exchange.encrypt("wrong")
     run = sync(account, directory)
-    assert run.status == "failed" and "password" in run.error and "wrong" not in run.error
+    assert run.status is SyncStatus.FAILED and "password" in run.error and "wrong" not in run.error
 
 
 def test_named_folders_are_synced_and_unknown_ones_reported(account, mailbox, directory, pbx):
@@ -121,7 +121,7 @@ def test_named_folders_are_synced_and_unknown_ones_reported(account, mailbox, di
     mailbox.put("contacts", surname="Nicht gewählt", phone="030 6666666")
     account.folders = "Kunden\nGibtsNicht"
     run = sync(account, directory)
-    assert run.status == "done" and "GibtsNicht: no such contact folder" in run.report
+    assert run.status is SyncStatus.DONE and "GibtsNicht: no such contact folder" in run.report
     assert names(directory, pbx) == [("Kundin", "+49305555555", "exchange")]
 
 
@@ -173,7 +173,7 @@ def test_gal_entries_arrive_normalised_and_are_found_by_the_caller_name_lookup(a
     mailbox.put("contacts", given_name="Karla", surname="Kontakt", phone="030 5550000")
 
     run = sync(account, directory)
-    assert (run.status, run.created, run.updated, run.deleted, run.skipped) == ("done", 3, 0, 0, 1)
+    assert (run.status, run.created, run.updated, run.deleted, run.skipped) == (SyncStatus.DONE, 3, 0, 0, 1)
     assert "Kaputt" in run.report
     assert gal_entries(directory, pbx) == [
         ("Empfang", "+49309876540", "", "empfang@mueller.example"),
@@ -189,14 +189,14 @@ def test_gal_entries_arrive_normalised_and_are_found_by_the_caller_name_lookup(a
     assert resolve  # the GAL is read with ResolveNames, not from a folder
 
     run = sync(account, directory)  # nothing changed: nothing written
-    assert (run.status, run.created, run.updated, run.deleted) == ("done", 0, 0, 0)
+    assert (run.status, run.created, run.updated, run.deleted) == (SyncStatus.DONE, 0, 0, 0)
 
 
 def test_the_console_entry_wins_over_the_gal_in_the_caller_name_lookup(account, mailbox, directory, pbx):
     account.include_gal = True
     mailbox.put_gal("zentrale@mueller.example", company="Zentrale (GAL)", phone="030 4000000")
     books.save_entry(directory, Book(pbx), books.Contact(company="Zentrale", phone="030 4000000"))
-    assert sync(account, directory).status == "done"
+    assert sync(account, directory).status is SyncStatus.DONE
     assert books.lookup_name(directory, pbx, "030 4000000") == "Zentrale"
 
 
@@ -209,7 +209,7 @@ def test_a_gal_entry_removed_on_the_server_is_removed_on_the_next_sync(account, 
     mailbox.put_gal("bleibt@mueller.example", surname="Bleibt", phone="030 1010102")
 
     run = sync(account, directory)
-    assert (run.status, run.created, run.updated, run.deleted) == ("done", 0, 1, 1)
+    assert (run.status, run.created, run.updated, run.deleted) == (SyncStatus.DONE, 0, 1, 1)
     assert gal_entries(directory, pbx) == [("Bleibt", "+49301010102", "", "bleibt@mueller.example")]
     assert books.lookup_name(directory, pbx, "030 2020202") is None
 
@@ -218,7 +218,7 @@ def test_without_the_flag_no_gal_entries_are_written_and_earlier_ones_go(account
     mailbox.put_gal("k.koch@mueller.example", surname="Koch", phone="030 9876543")
     mailbox.put("contacts", surname="Kontakt", phone="030 5550000")
     run = sync(account, directory)
-    assert (run.status, run.created) == ("done", 1)
+    assert (run.status, run.created) == (SyncStatus.DONE, 1)
     assert gal_entries(directory, pbx) == []
     assert not [r for r in mailbox.requests if r.operation == "ResolveNames"]
 
@@ -227,7 +227,7 @@ def test_without_the_flag_no_gal_entries_are_written_and_earlier_ones_go(account
     assert len(gal_entries(directory, pbx)) == 1
     account.include_gal = False  # switched off again: what the GAL brought is removed
     run = sync(account, directory)
-    assert (run.status, run.deleted) == ("done", 1)
+    assert (run.status, run.deleted) == (SyncStatus.DONE, 1)
     assert gal_entries(directory, pbx) == [] and names(directory, pbx) == [("Kontakt", "+49305550000", "exchange")]
 
 
@@ -239,11 +239,11 @@ def test_more_than_100_gal_entries_are_all_synced(account, mailbox, directory, p
         mailbox.put_gal(f"{given[i % len(given)].lower()}.team{i:03d}@mueller.example", given_name=given[i % 8],
                         surname=f"Team{i:03d}", phone=f"030 7{i:06d}")
     run = sync(account, directory)
-    assert (run.status, run.created, run.skipped, run.deleted) == ("done", 260, 0, 0)
+    assert (run.status, run.created, run.skipped, run.deleted) == (SyncStatus.DONE, 260, 0, 0)
     assert len(gal_entries(directory, pbx)) == 260
     assert books.lookup_name(directory, pbx, "030 7000259") == f"{given[259 % 8]} Team259"
 
     mailbox.remove_gal("anna.team000@mueller.example")
     run = sync(account, directory)
-    assert (run.status, run.created, run.updated, run.deleted) == ("done", 0, 0, 1)
+    assert (run.status, run.created, run.updated, run.deleted) == (SyncStatus.DONE, 0, 0, 1)
     assert len(gal_entries(directory, pbx)) == 259

@@ -11,7 +11,8 @@ from console.auth.models import Role
 from console.extensions import db
 from console.incidents.models import Channel, Incident
 from console.mail import inbound
-from console.mail.delivery import deliver_due
+from console.mail import jobs as mail_jobs
+from console.mail.jobs import deliver_due
 from console.mail.models import InboundMessage, InboundState
 from tests.conftest import berlin
 
@@ -34,7 +35,7 @@ def _mail(sender: str, subject="Telefonanlage klingelt nicht", body="Seit heute 
 
 def _receive(sender: str, **kw) -> InboundMessage:
     [message_id] = inbound.store(sender, ["stoerung@stimme.test"], _mail(sender, **kw), peer="127.0.0.1")
-    assert inbound.dispatch(message_id)
+    assert mail_jobs.dispatch(message_id)
     return db.session.get(InboundMessage, message_id)
 
 
@@ -103,7 +104,7 @@ CHECKED = ("Authentication-Results: mx.stimme.test; spf=pass smtp.mailfrom=baeck
 
 def _store_raw(raw: bytes, mail_from: str = "chef@baeckerei.example") -> InboundMessage:
     [message_id] = inbound.store(mail_from, ["stoerung@stimme.test"], raw, peer="127.0.0.1")
-    assert inbound.dispatch(message_id)
+    assert mail_jobs.dispatch(message_id)
     return db.session.get(InboundMessage, message_id)
 
 
@@ -205,6 +206,6 @@ def test_a_held_mail_is_filed_once_staff_register_its_sender_and_retry(mailbox, 
     assert "wartet auf das Team" in page and "Absenderprüfung" in page and "Meldung erfassen" in page
     make_login(Role.RESELLER, email="neu@partner.example", reseller=customer.reseller)
     assert staff.post(f"/mail/inbound/{held.id}/retry").status_code == 303
-    assert inbound.dispatch_due() == 1
+    assert mail_jobs.dispatch_due() == 1
     assert held.state is InboundState.HANDLED and held.outcome == "filed"
     assert db.session.scalar(select(Incident.reseller_id)) == customer.reseller_id

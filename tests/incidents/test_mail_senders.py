@@ -15,7 +15,7 @@ from sqlalchemy import select
 from console.auth.models import Login, Role
 from console.extensions import db
 from console.incidents.models import Incident
-from console.mail.delivery import deliver_due
+from console.mail.jobs import deliver_due
 from console.mail.models import InboundMessage, InboundState, OutboxMessage
 from tests.mail.servers import ControllableSMTP, inbound_server, wait_for
 

@@ -5,7 +5,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -37,28 +37,48 @@ def test_killed_scheduler_is_replaced_and_the_work_is_done_once(probe_db, tmp_pa
     started = tmp_path / "started"
     started.mkdir()
     env = {**os.environ, "DATABASE_URL": url, "CONSOLE_INSTANCE_DIR": str(tmp_path), "LOG_FORMAT": "text",
-           "PROBE_STARTED": str(started), "PROBE_SECONDS": "1.0", "PYTHONPATH": str(ROOT)}
+           "PROBE_STARTED": str(started), "PROBE_SECONDS": "0.2", "PYTHONPATH": str(ROOT)}
     command = FLASK + ["scheduler", "--jobs", "tests.jobs.probe:JOBS", "--poll", "0.2"]
 
-    def spawn() -> subprocess.Popen:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output: dict[int, list[str]] = {}
 
+    def spawn() -> subprocess.Popen:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True)
+        lines = output.setdefault(process.pid, [])
+        threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+        return process
+
+    def said(process, words: str) -> bool:
+        return any(words in line for line in list(output[process.pid]))
+
+    def ticks() -> list[int]:
+        path = tmp_path / "ticks"
+        return [int(line) for line in path.read_text().split()] if path.exists() else []
+
+    (tmp_path / "hold").touch()   # the first leader's work stays unfinished until it is killed
     first = spawn()
     others: list[subprocess.Popen] = []
     try:
         wait_for(lambda: (started / str(first.pid)).exists())
         others = [spawn(), spawn()]  # both wait: the first still leads
-        time.sleep(1.0)
+        wait_for(lambda: all(said(p, "another scheduler leads") for p in others))
         assert not any((started / str(p.pid)).exists() for p in others), "a second scheduler ran while one led"
+        assert set(ticks()) == {first.pid}
         first.send_signal(signal.SIGKILL)  # in the middle of its run: nothing of it is committed
         first.wait(10)
+        (tmp_path / "hold").unlink()
 
         def finished():
             with engine.connect() as conn:
                 rows = conn.execute(text("SELECT done_by, runs FROM probe_work ORDER BY id")).all()
             return rows if all(r.done_by for r in rows) else None
         rows = wait_for(finished)
-        time.sleep(1.5)  # give a wrongly running second leader the chance to do it again
+        # The new leader runs the job twice more and finds nothing due; a wrongly running second leader would
+        # have run by then too (every scheduler runs its jobs at once when it leads, and polls every 0.2 s).
+        done_at = len(ticks())
+        wait_for(lambda: len(ticks()) >= done_at + 2)
+        assert len(set(ticks()) - {first.pid}) == 1, "two schedulers led at once"
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT done_by, runs FROM probe_work ORDER BY id")).all()
         assert [r.runs for r in rows] == [1] * 5

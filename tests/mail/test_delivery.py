@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from console.errors import RuleViolation
 from console.extensions import db
 from console.mail import delivery
-from console.mail.delivery import deliver_due, retry_now
+from console.mail.delivery import retry_now
+from console.mail.jobs import deliver_due
 from console.mail.models import OutboxMessage, OutboxState
 from console.mail.outbox import Attachment, MessageTooLarge, queue_mail
 from tests.conftest import utc

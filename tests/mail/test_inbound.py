@@ -11,6 +11,7 @@ import pytest
 from console import clock
 from console.extensions import db
 from console.mail import inbound
+from console.mail import jobs as mail_jobs
 from console.mail.models import InboundMessage, InboundState, OutboxMessage
 from tests.mail import inbound_handlers
 from tests.mail.servers import inbound_server, wait_for
@@ -106,11 +107,11 @@ def test_a_failing_handler_loses_nothing_and_is_retried(server):
     assert "fax gateway unreachable for fax@stimme.test" in row.last_error
 
     with app.app_context():
-        assert inbound.dispatch_due() == 0  # not due yet
+        assert mail_jobs.dispatch_due() == 0  # not due yet
         inbound_handlers.broken["on"] = False
         clock.set_now(row.next_attempt_at + timedelta(seconds=1))
         try:
-            assert inbound.dispatch_due() == 1
+            assert mail_jobs.dispatch_due() == 1
         finally:
             clock.set_now(None)
     (row,) = stored(app)
@@ -131,7 +132,7 @@ def test_a_handler_that_keeps_failing_is_handed_to_staff_after_a_few_tries(serve
                 if row.state is not InboundState.RETRY:
                     break
                 clock.set_now(row.next_attempt_at + timedelta(seconds=1))
-                inbound.dispatch_due()
+                mail_jobs.dispatch_due()
         finally:
             clock.set_now(None)
         row = db.session.get(InboundMessage, row.id)
@@ -142,4 +143,4 @@ def test_a_handler_that_keeps_failing_is_handed_to_staff_after_a_few_tries(serve
         body = told.parsed.get_body(("plain",)).get_content()
         assert "Fax an 030 9876" in told.subject and "fax gateway unreachable" in body
         assert f"/mail/inbound/{row.id}" in body
-        assert inbound.dispatch_due() == 0  # no more tries by itself
+        assert mail_jobs.dispatch_due() == 0  # no more tries by itself

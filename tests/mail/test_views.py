@@ -5,7 +5,7 @@ import re
 
 from console.auth.models import Role
 from console.extensions import db
-from console.mail.delivery import deliver_due
+from console.mail.jobs import deliver_due
 from console.mail.models import OutboxState
 from console.mail.outbox import Attachment, queue_mail
 from console.mail.smtpd import sink_controller

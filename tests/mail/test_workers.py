@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from console import create_app
 from console.config import Settings
 from console.extensions import db
-from console.mail.delivery import deliver_due
+from console.mail.jobs import deliver_due
 from console.mail.models import OutboxMessage, OutboxState
 from console.mail.outbox import queue_mail
 from tests.mail.servers import own_database

@@ -5,7 +5,7 @@ from datetime import timedelta
 import icalendar
 
 from console.extensions import db
-from console.mail.delivery import deliver_due
+from console.mail.jobs import deliver_due
 from console.mail.models import OutboxState
 from console.maintenance import jobs, services
 from tests.conftest import berlin

@@ -152,3 +152,12 @@ def test_announced_windows_cover_only_what_was_announced(network, schedule, free
     services.extend(window, berlin(2026, 12, 9, 4))  # overran: the extra two hours were not announced in time
     covered = services.announced_windows(berlin(2026, 12, 1), berlin(2026, 12, 31))
     assert covered == [(berlin(2026, 12, 8, 22), berlin(2026, 12, 9, 2), None)]
+
+
+def test_an_unknown_notice_kind_is_refused_and_queues_nothing(network, schedule):
+    from console.maintenance import notices
+    window = schedule(berlin(2026, 12, 8, 22), berlin(2026, 12, 9, 2))
+    queued = len(outbox())
+    with pytest.raises(ValueError, match="unknown notice kind 'reminder-2'"):
+        notices.send(window, "reminder-2")
+    assert len(outbox()) == queued

@@ -34,13 +34,20 @@ def test_weekday_evening_is_fine():
     assert window.state is WindowState.ANNOUNCED
 
 
+def announced_as_asked(start, end) -> None:
+    """The window is accepted, announced, and lies exactly where it was asked for."""
+    window = schedule(start=start, end=end)
+    assert window.state is WindowState.ANNOUNCED
+    assert (window.starts_at, window.ends_at) == (start, end)
+
+
 def test_over_a_weekend_is_fine():
-    schedule(start=berlin(2026, 12, 11, 18), end=berlin(2026, 12, 14, 7, 30))
+    announced_as_asked(berlin(2026, 12, 11, 18), berlin(2026, 12, 14, 7, 30))
 
 
 def test_on_a_holiday_during_the_day_is_fine():
     # 25 December 2026 is a Friday and a nationwide holiday
-    schedule(start=berlin(2026, 12, 25, 9), end=berlin(2026, 12, 25, 16))
+    announced_as_asked(berlin(2026, 12, 25, 9), berlin(2026, 12, 25, 16))
 
 
 def test_on_a_regional_holiday_during_the_day_is_refused():
@@ -55,7 +62,9 @@ def test_touching_16_59_on_a_weekday_is_refused_and_names_the_earliest_start():
 
 
 def test_ending_exactly_at_eight_is_fine():
-    schedule(start=berlin(2026, 12, 9, 5), end=berlin(2026, 12, 9, 8))
+    announced_as_asked(berlin(2026, 12, 9, 5), berlin(2026, 12, 9, 8))
+    # a minute later touches business hours
+    assert "business hours" in refused(start=berlin(2026, 12, 10, 5), end=berlin(2026, 12, 10, 8, 1))
 
 
 def test_announcement_seven_days_minus_one_minute_ahead_is_refused(freeze):

@@ -409,13 +409,16 @@ def test_convert_refuses_what_is_not_audio():
     assert info.value.reason == "empty"
 
 
-def test_rejection_object():
-    exc = audio.AudioRejected("silent", "still", "silent", loudest_dbfs=-80.0)
-    assert exc.message("de-DE") == "still" and exc.message("en") == "silent" and exc.message("fr") == "silent"
-    assert exc.details == {"loudest_dbfs": -80.0}
+def test_rejection_object_is_a_code_and_parameters_worded_by_the_catalogue():
+    exc = audio.AudioRejected("silent", "silent", loudest_dbfs=-80.0, silence_dbfs=-50.0)
+    assert (exc.code, exc.details) == ("silent", {"loudest_dbfs": -80.0, "silence_dbfs": -50.0})
+    assert "lauteste Stelle -80 dBFS" in exc.message("de-DE")
+    assert "loudest passage -80 dBFS" in exc.message("en") and exc.message("fr") == exc.message("en")
     assert "silent" in str(exc)
     with pytest.raises(ValueError):
-        audio.AudioRejected("bogus", "x", "y")
+        audio.AudioRejected("bogus", "silent")
+    with pytest.raises(ValueError):
+        audio.AudioRejected("silent", "no such message")
 
 
 def test_damaged_files_never_raise_anything_but_audio_rejected():
