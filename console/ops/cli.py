@@ -21,8 +21,9 @@ def ops_cli():
 def backup_command(target: Path | None):
     """Write one archive: database, directory (LDIF), stored files and a manifest with checksums."""
     from console.ops import backup
+    from console.ops.jobs import backup_recorded
     settings = current_app.extensions["settings"]
-    path = backup.create(target)
+    path = backup_recorded(target)
     removed = backup.prune(settings.backup_keep_days, target)
     click.echo(_("backup written: %(path)s", path=str(path)))
     if removed:
