@@ -130,3 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.directory.views import bp as directory_bp
     app.register_blueprint(directory_bp)
     app.register_blueprint(directory_api_bp)
+    from console.ops import metrics, views  # noqa: F401  operations routes
+    from console.ops.blueprint import bp as ops_bp
+    app.register_blueprint(ops_bp)
+    metrics.init_app(app)

@@ -48,6 +48,7 @@ VIEW: dict[str, set[Role]] = {
     "maintenance": set(Role),                   # everyone sees the windows that affect them
     "directory": set(Role),                     # everyone searches their customer's shared book
     "directory_settings": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},  # PBX settings, Exchange sync report
+    "operations": _STAFF,                       # §7.1: the Betrieb page (backups, jobs, mail, dependencies)
 }
 
 

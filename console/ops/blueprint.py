@@ -1,0 +1,4 @@
+"""The operations blueprint: the Betrieb page, /metrics, /readyz (routes in console/ops/views.py)."""
+from flask import Blueprint
+
+bp = Blueprint("ops", __name__)
