@@ -20,6 +20,7 @@ JOBS: list[Job] = [
     Job("directory.exchange_sync", "console.directory.jobs:sync_exchange", 60),
     Job("directory.private_books", "console.directory.jobs:reconcile_private_books", 600),
     Job("ops.backup", "console.ops.jobs:backup_when_due", 600),
+    Job("ops.drill", "console.ops.drill:drill_when_due", 3600),
 ]
 
 

@@ -51,3 +51,14 @@ def list_command():
     from console.ops import backup
     for item in backup.existing():
         click.echo(f"{item.created.isoformat(timespec='seconds')}  {item.path.stat().st_size:>12}  {item.path}")
+
+
+@ops_cli.command("drill")
+@click.argument("archive_path", metavar="[ARCHIVE]", required=False, type=Text(4096))
+def drill_command(archive_path: str | None):
+    """Restore ARCHIVE (default: the newest) into a scratch database and slapd and compare with its manifest."""
+    from console.ops.drill import drill_recorded
+    record = drill_recorded(Path(archive_path) if archive_path else None)
+    if not record.ok:
+        raise click.ClickException(_("restore drill failed: %(detail)s", detail=record.detail))
+    click.echo(_("restore drill passed: %(detail)s", detail=record.detail))

@@ -217,3 +217,35 @@ def test_the_german_refusal(archive_of_source, target, tmp_path):
         g.locale = "de"
         with pytest.raises(BackupDamaged, match="beschädigt oder abgeschnitten"):
             restore(truncated)
+
+
+def test_the_restore_drill_passes_on_a_good_archive_and_is_on_the_betrieb_page(archive_of_source, populated):
+    from console.ops import records
+    path, seen = archive_of_source
+    source, _root = populated
+    with source.app.app_context():
+        g.locale = "de"
+        result = source.app.test_cli_runner().invoke(args=["ops", "drill", str(path)])
+        assert result.exit_code == 0, result.output
+        assert "Wiederherstellungsprobe bestanden" in result.output
+        assert records.last("drill", ok_only=True).archive == str(path)
+        db.session.remove()  # SQLite: the page's sign-in writes; this read must not hold the lock
+        page = Browser(source.app)
+        assert page.login(seen["staff_email"]).status_code == 303
+        body = page.get("/ops/").get_data(as_text=True)
+        assert "Letzte erfolgreiche Wiederherstellungsprobe:" in body and "noch keine" not in body.split(
+            "Letzte erfolgreiche Wiederherstellungsprobe:")[1][:200]
+
+
+def test_the_restore_drill_fails_on_a_damaged_archive_and_says_why(archive_of_source, populated, tmp_path):
+    from console.ops import records
+    path, _seen = archive_of_source
+    source, _root = populated
+    damaged = _rewritten(path, tmp_path, lambda name, data: data.replace(b"Oma", b"Opa")
+                         if name == "directory.ldif" else data)
+    with source.app.app_context():
+        g.locale = "en"
+        result = source.app.test_cli_runner().invoke(args=["ops", "drill", str(damaged)])
+        assert result.exit_code == 1
+        record = records.last("drill")
+        assert not record.ok and "does not match the checksum" in record.detail
