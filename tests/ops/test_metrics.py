@@ -85,3 +85,21 @@ def test_not_ready_when_migrations_have_not_run(browser):
     response = browser.get("/readyz")
     assert response.status_code == 503
     assert "flask --app app db upgrade" in response.get_json()["reason"]
+
+
+def test_staff_are_mailed_once_a_day_when_the_backup_failed_or_is_old(smtp_sink, freeze):
+    from console.ops import records, watch
+    from tests.conftest import utc
+    freeze(utc(2026, 12, 1, 8))
+    records.backup_done("backup", ok=True, archive="/b/1.tar", size=10)
+    records.backup_done("drill", ok=True, archive="/b/1.tar", detail="fine")
+    watch.warn_staff()
+    assert deliver_due().sent == 0, "nothing to say while both are fresh"
+    freeze(utc(2026, 12, 1, 12))
+    records.backup_done("backup", ok=False, detail="OSError: No space left on device")
+    watch.warn_staff()
+    watch.warn_staff()
+    assert deliver_due().sent == 1
+    [mail] = smtp_sink.received
+    text = mail.parsed.get_body(("plain",)).get_content()
+    assert "Die letzte Sicherung ist fehlgeschlagen: OSError: No space left on device" in text
