@@ -26,7 +26,9 @@ PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>",
           # the fault-report API authenticates by bearer token per reseller, tested in tests/incidents/test_api.py
           "/api/v1/incidents", "/api/v1/incidents/<number>", "/api/v1/openapi.json",
           # the caller-name lookup authenticates by bearer token per PBX, tested in tests/directory/test_views.py
-          "/api/v1/directory/lookup"}
+          "/api/v1/directory/lookup",
+          # for machines: /metrics answers a token or an allowed address (tests/ops/test_metrics.py), /readyz anyone
+          "/metrics", "/readyz"}
 
 
 @pytest.fixture

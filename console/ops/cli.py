@@ -16,13 +16,13 @@ def ops_cli():
 
 
 @ops_cli.command("backup")
-@click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path),
-              help="folder for the archive (default: BACKUP_DIR)")
-def backup_command(target: Path | None):
+@click.option("--to", "target_dir", type=Text(4096), help="folder for the archive (default: BACKUP_DIR)")
+def backup_command(target_dir: str | None):
     """Write one archive: database, directory (LDIF), stored files and a manifest with checksums."""
     from console.ops import backup
     from console.ops.jobs import backup_recorded
     settings = current_app.extensions["settings"]
+    target = Path(target_dir) if target_dir else None
     path = backup_recorded(target)
     removed = backup.prune(settings.backup_keep_days, target)
     click.echo(_("backup written: %(path)s", path=str(path)))
@@ -54,9 +54,9 @@ def list_command():
 
 
 @ops_cli.command("drill")
-@click.argument("archive_path", metavar="[ARCHIVE]", required=False, type=Text(4096))
+@click.argument("archive_path", metavar="ARCHIVE", required=False, type=Text(4096))
 def drill_command(archive_path: str | None):
-    """Restore ARCHIVE (default: the newest) into a scratch database and slapd and compare with its manifest."""
+    """Restore ARCHIVE (optional; default: the newest) into a scratch database and slapd and compare with its manifest."""
     from console.ops.drill import drill_recorded
     record = drill_recorded(Path(archive_path) if archive_path else None)
     if not record.ok:
