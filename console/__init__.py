@@ -123,9 +123,13 @@ def _register_blueprints(app: Flask) -> None:
     from console.maintenance import blueprint as maintenance
     from console.media import blueprint as media
 
-    for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory):
+    from console.ops import blueprint as ops
+
+    for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory, ops):
         package = feature.__name__.rpartition(".")[0]
         for module in feature.VIEW_MODULES:
             importlib.import_module(f"{package}.{module}")  # its routes land on the feature's blueprint
         for blueprint in feature.BLUEPRINTS:
             app.register_blueprint(blueprint)
+    from console.ops import metrics
+    metrics.init_app(app)

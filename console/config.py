@@ -107,6 +107,14 @@ class Settings:
     media_max_bytes: int = 25 * 1024 * 1024
     media_music_max_seconds: int = 600
     media_announcement_max_seconds: int = 120
+    # Backups (console.ops): where archives go, how often the scheduler makes one, how long they are kept.
+    backup_dir: str = str(INSTANCE_DIR / "backups")
+    backup_every_hours: int = 24
+    backup_keep_days: int = 14
+    drill_every_days: int = 7  # the restore drill (console/ops/drill.py) restores the newest archive for trial
+    # /metrics (console.ops.metrics): a bearer token, and/or the addresses that may read without one.
+    metrics_token: str = ""
+    metrics_allow: str = "127.0.0.1/32,::1/128"
     extra: dict = field(default_factory=dict)
 
     @property

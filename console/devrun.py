@@ -27,6 +27,7 @@ PORT = os.environ.get("PORT", "5000")
 
 PROCESSES: dict[str, list[str]] = {
     "web": [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--access-logfile", "-",
+            "--config", "python:console.ops.gunicorn_conf",  # /metrics adds up both workers' counts
             "--logger-class", "console.accesslog.RedactingLogger", "app:app"],
     # the embedded LDAP server for the phonebooks (idles when LDAP_URL names another one)
     "slapd": [sys.executable, "-m", "console.directory.slapd"],

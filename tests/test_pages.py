@@ -63,7 +63,7 @@ def _incident(customer):
 
 def _get_pages(app, ids):
     for rule in app.url_map.iter_rules():
-        if "GET" in rule.methods and rule.rule not in ("/static/<path:filename>", "/healthz", "/login") \
+        if "GET" in rule.methods and rule.rule not in ("/static/<path:filename>", "/healthz", "/readyz", "/metrics", "/login") \
                 and "<token>" not in rule.rule and not rule.rule.startswith("/api/") \
                 and not rule.rule.endswith("/attachments/<int:attachment_id>") \
                 and "/export/" not in rule.rule:  # JSON API, file downloads

@@ -18,7 +18,9 @@ from tests.conftest import Browser
 from tests.directory.factories import directory_ids
 from tests.mail.factories import mail_ids
 
-PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>", "/api/v1/openapi.json"}
+PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>", "/api/v1/openapi.json",
+          # for machines: /metrics answers a token or an allowed address (tests/ops/test_metrics.py), /readyz anyone
+          "/metrics", "/readyz"}
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ VIEW: dict[str, set[Role]] = {
     "directory": set(Role),                     # everyone searches their customer's shared book
     "directory_settings": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},  # PBX settings, Exchange sync report
     "any_reseller": _STAFF,                     # lists span resellers, so they say whose a row is
+    "operations": _STAFF,                       # §7.1: the Betrieb page (backups, jobs, mail, dependencies)
 }
 
 

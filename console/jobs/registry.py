@@ -19,6 +19,9 @@ JOBS: list[Job] = [
     Job(id="maintenance.notices", func="console.maintenance.jobs:send_due_notices", seconds=60),
     Job("directory.exchange_sync", "console.directory.jobs:sync_exchange", 60),
     Job("directory.private_books", "console.directory.jobs:reconcile_private_books", 600),
+    Job("ops.backup", "console.ops.jobs:backup_when_due", 600),
+    Job("ops.drill", "console.ops.drill:drill_when_due", 3600),
+    Job("ops.watch", "console.ops.watch:warn_staff", 3600),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -19,13 +20,17 @@ log = logging.getLogger("console.jobs")
 
 def run_job(app: Flask, job: Job) -> None:
     """One run of one job in its own app context; a failure is logged and rolled back, the ticker goes on."""
+    from console.ops.records import job_ran
     with app.app_context():
+        started, began, error = clock.now(), time.perf_counter(), None
         try:
             import_string(job.func)()
-        except Exception:
+        except Exception as exc:
             log.exception("job %s failed", job.id)
             db.session.rollback()
+            error = f"{type(exc).__name__}: {exc}"[:2000]
         finally:
+            job_ran(job.id, started, time.perf_counter() - began, error)  # the Betrieb page and /metrics
             db.session.remove()
 
 

@@ -1,0 +1,1 @@
+"""Operations: backups that restore, the restore drill, metrics (issue 18)."""
