@@ -7,7 +7,7 @@ from console.auth.models import Role
 from console.extensions import db
 from console.jobs.registry import Job
 from console.jobs.scheduler import run_job
-from console.mail.delivery import deliver_due
+from console.mail.jobs import deliver_due
 from tests.incidents.factories import make_incident
 
 
