@@ -7,3 +7,4 @@ from console.incidents.models import *  # noqa: F401,F403
 from console.mail.models import *  # noqa: F401,F403
 from console.maintenance.models import *  # noqa: F401,F403
 from console.media.models import *  # noqa: F401,F403
+from console.billing.models import *  # noqa: F401,F403

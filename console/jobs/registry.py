@@ -19,6 +19,7 @@ JOBS: list[Job] = [
     Job(id="maintenance.notices", func="console.maintenance.jobs:send_due_notices", seconds=60),
     Job("directory.exchange_sync", "console.directory.jobs:sync_exchange", 60),
     Job("directory.private_books", "console.directory.jobs:reconcile_private_books", 600),
+    Job("billing.draft_month", "console.billing.jobs:draft_due", 3600),
 ]
 
 
