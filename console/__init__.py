@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     from console.cli import register_cli
     register_cli(app)
+    from console.billing.cli import billing_cli
+    app.cli.add_command(billing_cli)
     from console.web import templating
     templating.register(app)
     return app

@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console import clock
+from console.accounts.models import Customer, Reseller
 from console.audit.recorder import Audited
 from console.db import enum_column
 from console.extensions import db
@@ -76,3 +77,5 @@ class StatementLine(Audited, db.Model):
     reason: Mapped[str | None] = mapped_column(String(300))
 
     run: Mapped[BillingRun] = relationship(back_populates="lines")
+    reseller: Mapped[Reseller] = relationship()
+    customer: Mapped[Customer | None] = relationship()
