@@ -10,7 +10,7 @@ from sqlalchemy import select
 from console import clock
 from console.audit.recorder import acting_as
 from console.billing import services
-from console.billing.statements import euros, parse_euros, statement_json, statements
+from console.billing.statements import euros, parse_euros, statement_json, statements, totals
 from console.billing.models import Price
 from console.cli_types import Month, Text, not_found
 from console.errors import RuleViolation
@@ -48,7 +48,7 @@ def run_month(month):
         except RuleViolation as exc:
             _fail(exc)
         db.session.commit()
-    total = services.totals(run.lines)
+    total = totals(run.lines)
     click.echo(f"{run.label} {run.state.value}: {len(run.lines)} lines, net {euros(total['net'])}")
 
 

@@ -10,12 +10,12 @@ from sqlalchemy import delete, select
 from console import clock
 from console.accounts.models import Customer, LicenceEvent
 from console.billing import peaks as peak_math
+from console.billing.delivery import queue_statement_mails
 from console.billing.models import ONSITE_HOUR, BillingRun, LineKind, Price, RunState, StatementLine
 from console.errors import RuleViolation
 from console.extensions import db
 from console.incidents.models import Incident, TimeEntry
 
-VAT_PERCENT = 19          # German standard rate; a statement for accounting, not the legal invoice
 ADJUST_LOOKBACK = 12      # finalised months checked for a changed history on every draft
 PRICE_ITEMS = peak_math.ITEMS + (ONSITE_HOUR,)
 
@@ -165,10 +165,5 @@ def finalise(run: BillingRun, actor_label: str) -> BillingRun:
     run.finalised_at = clock.now()
     run.finalised_by = actor_label
     db.session.flush()
+    queue_statement_mails(run)
     return run
-
-
-def totals(lines) -> dict[str, int]:
-    net = sum(line.amount_cents for line in lines)
-    vat = (net * VAT_PERCENT + 50) // 100
-    return {"net": net, "vat": vat, "gross": net + vat}

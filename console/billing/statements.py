@@ -9,9 +9,16 @@ from sqlalchemy import select
 
 from console.accounts.models import Customer, Reseller
 from console.billing.models import BillingRun, StatementLine
-from console.billing.services import totals
 from console.errors import RuleViolation
 from console.extensions import db
+
+VAT_PERCENT = 19  # German standard rate; this is a statement for accounting, not the legal invoice
+
+
+def totals(lines) -> dict[str, int]:
+    net = sum(line.amount_cents for line in lines)
+    vat = (net * VAT_PERCENT + 50) // 100
+    return {"net": net, "vat": vat, "gross": net + vat}
 
 
 @dataclass

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from console.accounts.models import LicenceEvent, LicenceEventKind as Ev
 from console.billing import services
 from console.billing.jobs import draft_due
+from console.billing.statements import totals
 from console.billing.models import BillingRun, LineKind, RunState
 from console.errors import RuleViolation
 from console.extensions import db
@@ -27,7 +28,7 @@ def test_a_draft_bills_each_package_at_its_peak_times_the_price(november_custome
     run = services.draft(2026, 11)
     c = november_customer.id
     assert _lines(run) == {(c, "klare"): (3, 500, 1500), (c, "volle"): (1, 1500, 1500), (c, "base"): (1, 2000, 2000)}
-    assert services.totals(run.lines) == {"net": 5000, "vat": 950, "gross": 5950}
+    assert totals(run.lines) == {"net": 5000, "vat": 950, "gross": 5950}
 
 
 def test_on_site_work_is_billed_by_the_minute_and_remote_work_is_free(november_customer, freeze, staff_actor):
