@@ -132,3 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from console.directory.views import bp as directory_bp
     app.register_blueprint(directory_bp)
     app.register_blueprint(directory_api_bp)
+    from console.billing import api as billing_api, views as billing_views  # noqa: F401  register the routes
+    from console.billing.blueprint import api_bp as billing_api_bp, bp as billing_bp
+    app.register_blueprint(billing_bp)
+    app.register_blueprint(billing_api_bp)

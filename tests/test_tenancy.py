@@ -17,6 +17,7 @@ from console.extensions import db
 from tests.conftest import Browser
 from tests.directory.factories import directory_ids
 from tests.mail.factories import mail_ids
+from tests.billing.factories import billing_ids
 
 PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>",
           # token-protected feeds, tested in tests/maintenance/test_pages_and_feeds.py
@@ -26,7 +27,9 @@ PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>",
           # the fault-report API authenticates by bearer token per reseller, tested in tests/incidents/test_api.py
           "/api/v1/incidents", "/api/v1/incidents/<number>", "/api/v1/openapi.json",
           # the caller-name lookup authenticates by bearer token per PBX, tested in tests/directory/test_views.py
-          "/api/v1/directory/lookup"}
+          "/api/v1/directory/lookup",
+          # the accounting system authenticates by a staff-issued bearer token, tested in tests/billing/test_pages.py
+          "/api/billing/statements/<label>"}
 
 
 @pytest.fixture
@@ -45,13 +48,14 @@ def tenants(make_reseller, make_customer, make_user, make_login):
         incident = _incident_of(customer, tag)
         directory = directory_ids(customer, tag)
         mail = mail_ids(tag)  # staff-only objects of no tenant: other roles get 403
+        billing = billing_ids()  # staff-only as well
         logins = {
             Role.RESELLER: make_login(Role.RESELLER, email=f"reseller{tag}@t.example", reseller=reseller),
             Role.CUSTOMER_ADMIN: make_login(Role.CUSTOMER_ADMIN, email=f"admin{tag}@t.example", customer=customer),
             Role.END_USER: make_login(Role.END_USER, email=f"user{tag}@t.example", phone_user=user),
         }
         return SimpleNamespace(reseller=reseller, customer=customer, site=branch, trunk=trunk, user=user, window=window,
-                               media=media, incident=incident, directory=directory, mail=mail,
+                               media=media, incident=incident, directory=directory, mail=mail, billing=billing,
                                logins=logins, names=[f"Reseller{tag} GmbH", f"Kunde{tag} AG", f"Filiale{tag}",
                                                      f"Nutzer{tag}", f"reseller{tag}@t.example", f"admin{tag}@t.example",
                                                      f"Wartung{tag}", f"Störung{tag}"])
@@ -92,7 +96,8 @@ def _ids(t) -> dict[str, int]:
             "trunk_id": t.trunk.id, "user_id": t.user.id, "login_id": t.logins[Role.CUSTOMER_ADMIN].id,
             "window_id": t.window.id, "item_id": t.media.item_id, "version_id": t.media.id,
             "incident_id": t.incident.id, "attachment_id": t.incident.attachment_id,
-            "outage_id": t.incident.outage_id, "token_id": t.incident.token_id, **t.directory, **t.mail}
+            "outage_id": t.incident.outage_id, "token_id": t.incident.token_id, **t.directory, **t.mail,
+            **t.billing}
 
 
 def _routes(app):

@@ -31,6 +31,8 @@ MANAGE: dict[str, set[Role]] = {
     "directory_token": _STAFF,                  # bearer tokens for the caller-name lookup API
     "directory_reader": _STAFF,                 # the PBX's LDAP bind password: it reads every book of the PBX
     "exchange": _STAFF,                         # §4.2: Exchange accounts hosted by stimme
+    "billing": _STAFF,                          # §2: draft, re-run and finalise months; the price list
+    "billing_token": _STAFF,                    # bearer tokens for the accounting system
 }
 
 # kind → roles that may list objects of that kind
@@ -48,6 +50,7 @@ VIEW: dict[str, set[Role]] = {
     "maintenance": set(Role),                   # everyone sees the windows that affect them
     "directory": set(Role),                     # everyone searches their customer's shared book
     "directory_settings": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},  # PBX settings, Exchange sync report
+    "billing": _STAFF,
 }
 
 

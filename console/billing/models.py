@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from console import clock
 from console.accounts.models import Customer, Reseller
 from console.audit.recorder import Audited
+from console.auth.tokens import BearerToken
 from console.db import enum_column
 from console.extensions import db
 
@@ -79,3 +80,12 @@ class StatementLine(Audited, db.Model):
     run: Mapped[BillingRun] = relationship(back_populates="lines")
     reseller: Mapped[Reseller] = relationship()
     customer: Mapped[Customer | None] = relationship()
+
+
+class BillingToken(BearerToken, Audited, db.Model):
+    """Staff-issued bearer token for the accounting system: reads finalised statements, nothing else."""
+    __tablename__ = "billing_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(20))
+    issued_by: Mapped[str] = mapped_column(String(300))

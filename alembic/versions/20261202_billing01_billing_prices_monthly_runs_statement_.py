@@ -1,8 +1,8 @@
-"""billing: prices, monthly runs and statement lines
+"""billing: prices, monthly runs, statement lines, accounting tokens
 
 Revision ID: billing01
 Revises: mail_sender01
-Created: 2026-12-02 05:45:08.745028
+Created: 2026-12-02 05:57:15.699532
 """
 from alembic import op
 import sqlalchemy as sa
@@ -34,6 +34,18 @@ def upgrade() -> None:
     sa.Column('finalised_by', sa.String(length=300), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_run')),
     sa.UniqueConstraint('year', 'month', name=op.f('uq_billing_run_year'))
+    )
+    op.create_table('billing_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('prefix', sa.String(length=20), nullable=False),
+    sa.Column('issued_by', sa.String(length=300), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_billing_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_billing_token_token_hash'))
     )
     op.create_table('billing_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -70,6 +82,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_billing_line_customer_id'))
 
     op.drop_table('billing_line')
+    op.drop_table('billing_token')
     op.drop_table('billing_run')
     op.drop_table('billing_price')
     # ### end Alembic commands ###
