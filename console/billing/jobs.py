@@ -35,3 +35,9 @@ def draft_due() -> None:
             log.info("billing: drafted %04d-%02d", year, month)
         except IntegrityError:  # another process drafted it first: the month exists once
             db.session.rollback()
+
+
+def send_demo_notices() -> None:
+    from console.billing.demo import queue_demo_notices
+    queue_demo_notices()
+    db.session.commit()

@@ -20,6 +20,7 @@ JOBS: list[Job] = [
     Job("directory.exchange_sync", "console.directory.jobs:sync_exchange", 60),
     Job("directory.private_books", "console.directory.jobs:reconcile_private_books", 600),
     Job("billing.draft_month", "console.billing.jobs:draft_due", 3600),
+    Job("billing.demo_notices", "console.billing.jobs:send_demo_notices", 3600),
 ]
 
 
