@@ -8,7 +8,7 @@ A PBX counts nothing while its licence is demo (§2.3); from the instant it beco
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Iterable, Protocol
 
@@ -37,17 +37,28 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
-@dataclass
 class _Pbx:
-    users: dict[int, str] = field(default_factory=dict)  # phone user id → package value
-    extra_sites: set[int] = field(default_factory=set)
-    licence: str | None = None
+    """The billable state of one PBX, kept up to date per event (counts per package, not recounted)."""
+
+    def __init__(self) -> None:
+        self.users: dict[int, str] = {}  # phone user id → package value
+        self.per_package: Counter[str] = Counter()
+        self.extra_sites: set[int] = set()
+        self.licence: str | None = None
+
+    def _set_user(self, user: int | None, package: str | None) -> None:
+        old = self.users.pop(user, None)
+        if old is not None:
+            self.per_package[old] -= 1
+        if package is not None:
+            self.users[user] = package
+            self.per_package[package] += 1
 
     def apply(self, ev: HistoryRow) -> None:
         if ev.kind in (Ev.USER_ADDED, Ev.PACKAGE_CHANGED):
-            self.users[ev.subject_id] = ev.new_value
+            self._set_user(ev.subject_id, ev.new_value)
         elif ev.kind is Ev.USER_REMOVED:
-            self.users.pop(ev.subject_id, None)
+            self._set_user(ev.subject_id, None)
         elif ev.kind is Ev.SITE_ADDED and ev.new_value == "additional":
             self.extra_sites.add(ev.subject_id)
         elif ev.kind is Ev.SITE_REMOVED:
@@ -59,8 +70,7 @@ class _Pbx:
         """What is billable right now: nothing while the licence is demo."""
         if self.licence == LicenceKind.DEMO.value:
             return dict.fromkeys(ITEMS, 0)
-        per_package = Counter(self.users.values())
-        result = {p: per_package.get(p, 0) for p in PACKAGES}
+        result = {p: self.per_package[p] for p in PACKAGES}
         result |= {kind: int(self.licence == kind) for kind in LICENCES}
         result["additional_sites"] = len(self.extra_sites)
         return result

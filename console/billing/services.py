@@ -53,17 +53,22 @@ def prices_for(year: int, month: int) -> dict[str, int]:
     return result
 
 
-def customer_history(customer_id: int, end) -> list[LicenceEvent]:
-    return list(db.session.scalars(select(LicenceEvent).where(
+_HISTORY_COLUMNS = (LicenceEvent.id, LicenceEvent.at, LicenceEvent.customer_id, LicenceEvent.kind,
+                    LicenceEvent.subject_id, LicenceEvent.old_value, LicenceEvent.new_value)
+
+
+def customer_history(customer_id: int, end) -> list:
+    """The customer's history rows before `end`, as plain rows (a month of many customers loads no ORM objects)."""
+    return list(db.session.execute(select(*_HISTORY_COLUMNS, LicenceEvent.note).where(
         LicenceEvent.customer_id == customer_id, LicenceEvent.at < end)))
 
 
 def month_peaks(year: int, month: int) -> dict[int, dict[str, int]]:
     """Peaks of every customer for a month, from one read of the history."""
     _, end = peak_math.month_bounds(year, month)
-    by_customer: dict[int, list[LicenceEvent]] = defaultdict(list)
-    for event in db.session.scalars(select(LicenceEvent).where(LicenceEvent.at < end)):
-        by_customer[event.customer_id].append(event)
+    by_customer: dict[int, list] = defaultdict(list)
+    for row in db.session.execute(select(*_HISTORY_COLUMNS).where(LicenceEvent.at < end)):
+        by_customer[row.customer_id].append(row)
     return {cid: peak_math.peaks(rows, year, month) for cid, rows in by_customer.items()}
 
 
