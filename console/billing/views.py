@@ -8,7 +8,7 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from console.accounts.models import Customer, LicenceEvent, Reseller
+from console.accounts.models import Customer, Reseller
 from console.auth import tokens
 from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404
@@ -17,7 +17,7 @@ from console.billing.blueprint import bp
 from console.billing.chart import curve_svg
 from console.billing.exports import item_label, kind_label, money, statements_csv
 from console.billing.forms import PriceForm, RunForm, TokenForm
-from console.billing.models import BillingRun, BillingToken, Price, RunState
+from console.billing.models import BillingRun, BillingToken, Price
 from console.billing.pdf import statements_pdf
 from console.billing.statements import parse_euros, statements
 from console.errors import RuleViolation
@@ -186,5 +186,3 @@ def revoke_token(token_id: int):
     flash(_("Token revoked."), "success")
     return redirect(url_for("billing.index"), 303)
 
-
-__all__ = ["bp", "RunState"]
