@@ -95,7 +95,7 @@ def build() -> int:
                                  old_value=users.pop(user), new_value=None))
                 subject += 1
                 users[subject] = rnd.choice(PACKAGES)
-                rows.append(dict(customer_id=c, at=at + timedelta(minutes=rnd.choice([0, 5])), kind="user_added",
+                rows.append(dict(customer_id=c, at=at, kind="user_added",  # in the same instant
                                  subject_id=subject, old_value=None, new_value=users[subject]))
             elif roll < 0.97 or not sites:
                 subject += 1
