@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     from console.cli import register_cli
     register_cli(app)
+    from console.billing.cli import billing_cli
+    app.cli.add_command(billing_cli)
     from console.web import templating
     templating.register(app)
     from console.auth import permissions
@@ -124,8 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     from console.media import blueprint as media
 
     from console.ops import blueprint as ops
+    from console.billing import blueprint as billing
 
-    for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory, ops):
+    for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory, ops, billing):
         package = feature.__name__.rpartition(".")[0]
         for module in feature.VIEW_MODULES:
             importlib.import_module(f"{package}.{module}")  # its routes land on the feature's blueprint

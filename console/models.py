@@ -8,3 +8,4 @@ from console.mail.models import *  # noqa: F401,F403
 from console.maintenance.models import *  # noqa: F401,F403
 from console.media.models import *  # noqa: F401,F403
 from console.ops.models import *  # noqa: F401,F403
+from console.billing.models import *  # noqa: F401,F403

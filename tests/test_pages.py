@@ -7,6 +7,7 @@ from console.accounts.models import Package
 from console.auth.models import Role
 from tests.directory.factories import directory_ids
 from tests.mail.factories import mail_ids
+from tests.billing.factories import billing_ids
 
 GERMAN = ["Übersicht", "Abmelden"]
 ENGLISH = ["Overview", "Sign out"]
@@ -26,7 +27,7 @@ def world(make_customer, make_user, make_login):
     ids = {"reseller_id": customer.reseller_id, "customer_id": customer.id, "site_id": customer.pbx.sites[0].id,
            "trunk_id": customer.pbx.sites[0].trunk.id, "user_id": user.id, "login_id": logins[Role.END_USER].id,
            "window_id": _maintenance_window(customer).id, **_media(customer), **_incident(customer),
-           **directory_ids(customer), **mail_ids()}
+           **directory_ids(customer), **mail_ids(), **billing_ids()}
     return logins, ids
 
 

@@ -17,6 +17,7 @@ from console.extensions import db
 from tests.conftest import Browser
 from tests.directory.factories import directory_ids
 from tests.mail.factories import mail_ids
+from tests.billing.factories import billing_ids
 
 PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>", "/api/v1/openapi.json",
           # for machines: /metrics answers a token or an allowed address (tests/ops/test_metrics.py), /readyz anyone
@@ -39,13 +40,14 @@ def tenants(make_reseller, make_customer, make_user, make_login):
         incident = _incident_of(customer, tag)
         directory = directory_ids(customer, tag)
         mail = mail_ids(tag)  # staff-only objects of no tenant: other roles get 403
+        billing = billing_ids()  # staff-only as well
         logins = {
             Role.RESELLER: make_login(Role.RESELLER, email=f"reseller{tag}@t.example", reseller=reseller),
             Role.CUSTOMER_ADMIN: make_login(Role.CUSTOMER_ADMIN, email=f"admin{tag}@t.example", customer=customer),
             Role.END_USER: make_login(Role.END_USER, email=f"user{tag}@t.example", phone_user=user),
         }
         return SimpleNamespace(reseller=reseller, customer=customer, site=branch, trunk=trunk, user=user, window=window,
-                               media=media, incident=incident, directory=directory, mail=mail,
+                               media=media, incident=incident, directory=directory, mail=mail, billing=billing,
                                logins=logins, names=[f"Reseller{tag} GmbH", f"Kunde{tag} AG", f"Filiale{tag}",
                                                      f"Nutzer{tag}", f"reseller{tag}@t.example", f"admin{tag}@t.example",
                                                      f"Wartung{tag}", f"Störung{tag}"])
@@ -86,7 +88,8 @@ def _ids(t) -> dict[str, int]:
             "trunk_id": t.trunk.id, "user_id": t.user.id, "login_id": t.logins[Role.CUSTOMER_ADMIN].id,
             "window_id": t.window.id, "item_id": t.media.item_id, "version_id": t.media.id,
             "incident_id": t.incident.id, "attachment_id": t.incident.attachment_id,
-            "outage_id": t.incident.outage_id, "token_id": t.incident.token_id, **t.directory, **t.mail}
+            "outage_id": t.incident.outage_id, "token_id": t.incident.token_id, **t.directory, **t.mail,
+            **t.billing}
 
 
 def _token_guarded(app, rule) -> bool:
@@ -274,6 +277,17 @@ def _media(browser, a, b):
     assert browser.get(f"/pbx-media/{b_secret}/{item.slug}.wav").status_code == 200
 
 
+def _billing(browser, a, b):
+    """The accounting system's route takes only a billing token: a reseller's API token is no key to it."""
+    from console.auth import tokens
+    from console.billing.models import BillingToken
+    a_token, _ = _api_tokens(a, b)
+    refused = browser.get("/api/billing/statements/2026-11", headers=_bearer(a_token))
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+    own = tokens.issue(BillingToken, "stb_", name="Buchhaltung", issued_by="test")[1]
+    assert browser.get("/api/billing/statements/2026-11", headers=_bearer(own)).status_code == 404  # no final run
+
+
 FOREIGN_TOKEN_CASES = {
     ("/api/v1/incidents", "POST"): _file_report,
     ("/api/v1/incidents/<number>", "GET"): _read_incident,
@@ -281,6 +295,7 @@ FOREIGN_TOKEN_CASES = {
     ("/maintenance/feed/<token>.ics", "GET"): _feed("ics"),
     ("/maintenance/feed/<token>.atom", "GET"): _feed("atom"),
     ("/pbx-media/<token>/<slug>.<any(g711a, g711u, wav):coder>", "GET"): _media,
+    ("/api/billing/statements/<label>", "GET"): _billing,
 }
 
 

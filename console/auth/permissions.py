@@ -37,6 +37,8 @@ MANAGE: dict[str, set[Role]] = {
     "private_book": {Role.END_USER},            # one's own private phonebook (directory.books gives it to no one else)
     "feed_token": {Role.RESELLER},              # §7.5: the calendar and Atom feed address of their notices
     "notice_opt_in": {Role.CUSTOMER_ADMIN},     # §7.5: maintenance notices for their PBX by e-mail
+    "billing": _STAFF,                          # §2: draft, re-run and finalise months; the price list
+    "billing_token": _STAFF,                    # bearer tokens for the accounting system
 }
 
 # kind → roles that may list objects of that kind
@@ -56,6 +58,7 @@ VIEW: dict[str, set[Role]] = {
     "directory_settings": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},  # PBX settings, Exchange sync report
     "any_reseller": _STAFF,                     # lists span resellers, so they say whose a row is
     "operations": _STAFF,                       # §7.1: the Betrieb page (backups, jobs, mail, dependencies)
+    "billing": _STAFF,
 }
 
 
