@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from console.accounts.models import Customer, Reseller
 from console.auth import tokens
-from console.auth.permissions import can, requires
+from console.auth.permissions import requires
 from console.auth.scope import get_or_404
 from console.billing import peaks as peak_math, services
 from console.billing.blueprint import bp
@@ -143,12 +143,10 @@ def customer(label: str, customer_id: int):
 
 
 @bp.route("/prices", methods=["GET", "POST"])
-@requires("view", "billing")
+@requires("view", "billing", writes=("billing",))
 def prices():
     form = PriceForm()
     if form.validate_on_submit():
-        if not can(current_user, "manage", "billing"):
-            abort(403)
         try:
             services.set_price(form.item.data, form.valid_from.data, parse_euros(form.price.data, "price"))
         except RuleViolation as exc:

@@ -1,7 +1,7 @@
 """The monthly run: statements from peaks and prices, drafts follow the history, finalised months never change."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
