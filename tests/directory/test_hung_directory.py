@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 import pytest
 
@@ -24,6 +25,21 @@ from console.directory.tree import Contact
 # Seconds: generous beside the 2 s one answer may take here, short of what waiting and reconnecting would
 # cost (before: six attempts of 2 s each, plus pauses — 31 s with the default 5 s, past gunicorn's timeout).
 DEADLINE = 10
+
+
+def _wait_until_stopped(pid: int, deadline: float = 5.0) -> None:
+    """SIGSTOP is queued, not done: on a busy machine a slapd thread already running may still answer the next
+    request. Wait until the kernel shows every thread of slapd stopped ('T')."""
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
+        states = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/stat") as f:
+                states.append(f.read().rpartition(")")[2].split()[0])
+        if all(state == "T" for state in states):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"slapd (pid {pid}) did not stop within {deadline} s")
 
 
 @pytest.fixture
@@ -46,6 +62,7 @@ def hung(app, tmp_path, monkeypatch, pbx):
     def stop():
         os.kill(server.process.pid, signal.SIGSTOP)
         state["stopped"] = True
+        _wait_until_stopped(server.process.pid)
         watchdog = threading.Timer(DEADLINE, lambda: (state["rescued"].set(), resume()))
         watchdog.daemon = True
         watchdog.start()
