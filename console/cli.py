@@ -82,12 +82,12 @@ def list_customers(reseller: str | None, as_json: bool):
 @click.argument("month", type=Month())
 def peak(month: tuple[int, int]):
     """Peak licence counts per customer for MONTH, written YYYY-MM (the billing basis, §2)."""
-    from console.accounts.billing import monthly_peak
     from console.accounts.models import Customer
+    from console.billing.services import customer_peaks
 
     year, mon = month
     for c in db.session.scalars(select(Customer).order_by(Customer.name)):
-        click.echo(json.dumps({"customer": c.name, **monthly_peak(c.id, year, mon)}, ensure_ascii=False))
+        click.echo(json.dumps({"customer": c.name, **customer_peaks(c.id, year, mon)}, ensure_ascii=False))
 
 
 @click.group("demo", help="Demo data for trying the console.")

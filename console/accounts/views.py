@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from console.accounts import services
-from console.accounts.billing import monthly_peak
 from console.accounts.blueprint import bp
 from console.accounts.forms import CustomerForm, LicenceForm, NewCustomerForm, ResellerForm
 from console.accounts.models import Customer, LicenceKind, Pbx, Reseller
 from console.auth.permissions import can, requires
 from console.auth.scope import get_or_404, scoped
+from console.billing.services import customer_peaks
 from console.clock import today_berlin
 from console.errors import RuleViolation
 from console.extensions import db
@@ -108,7 +108,7 @@ def new_customer():
 def customer(customer_id: int):
     customer = get_or_404(Customer, customer_id, current_user)
     today = today_berlin()
-    peak = monthly_peak(customer.id, today.year, today.month) if can(current_user, "manage", "licence") else None
+    peak = customer_peaks(customer.id, today.year, today.month) if can(current_user, "manage", "licence") else None
     return render("accounts/customer.html", customer=customer, pbx=customer.pbx, today=today, peak=peak)
 
 

@@ -80,7 +80,7 @@ class _Pbx:
 class Point:
     at: datetime                # UTC; the first point is the month's start
     counts: dict[str, int]
-    event_ids: tuple[int, ...]  # the history rows that made this point (none for the start)
+    event_ids: tuple[int, ...]  # the history rows that made this point (at the start: those stamped with it)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,12 @@ def curve(history: Iterable[HistoryRow], year: int, month: int) -> MonthCurve:
     while i < len(rows) and rows[i].at < start:
         pbx.apply(rows[i])
         i += 1
-    points.append(Point(start, pbx.counts(), ()))
+    at_start = []  # rows stamped with the month's first instant already hold when the month begins
+    while i < len(rows) and rows[i].at == start:
+        pbx.apply(rows[i])
+        at_start.append(rows[i].id)
+        i += 1
+    points.append(Point(start, pbx.counts(), tuple(at_start)))
     while i < len(rows):
         instant, ids = rows[i].at, []
         while i < len(rows) and rows[i].at == instant:

@@ -63,6 +63,12 @@ def customer_history(customer_id: int, end) -> list:
         LicenceEvent.customer_id == customer_id, LicenceEvent.at < end)))
 
 
+def customer_peaks(customer_id: int, year: int, month: int) -> dict[str, int]:
+    """One customer's peaks for a month: what its page and `accounts peak` show, computed as the run bills."""
+    _, end = peak_math.month_bounds(year, month)
+    return peak_math.peaks(customer_history(customer_id, end), year, month)
+
+
 def month_peaks(year: int, month: int) -> dict[int, dict[str, int]]:
     """Peaks of every customer for a month, from one read of the history."""
     _, end = peak_math.month_bounds(year, month)

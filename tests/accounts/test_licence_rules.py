@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from console.accounts import services
-from console.accounts.billing import monthly_peak
+from console.billing.services import customer_peaks
 from console.accounts.models import (
     Feature, LicenceEvent, LicenceKind, Package, Provider, TrunkKind, user_has,
 )
@@ -239,7 +239,11 @@ def test_history_records_users_packages_sites_and_licences(make_customer, make_u
         ("user_removed", "volle", None)]
 
 
-def test_monthly_peak_counts_the_maximum_not_the_end_of_month(make_customer, make_user, freeze):
+def _users_and_sites(peaks: dict[str, int]) -> dict[str, int]:
+    return {k: peaks[k] for k in ("klare", "klingende", "volle", "additional_sites")}
+
+
+def test_the_peak_counts_the_maximum_not_the_end_of_month(make_customer, make_user, freeze):
     freeze(berlin(2026, 10, 20, 9))
     customer = make_customer()
     a = make_user(customer, package=Package.KLARE)
@@ -255,7 +259,7 @@ def test_monthly_peak_counts_the_maximum_not_the_end_of_month(make_customer, mak
     freeze(berlin(2026, 12, 1, 0, 30))
     make_user(customer, package=Package.VOLLE)
 
-    assert monthly_peak(customer.id, 2026, 10) == {"klare": 1, "klingende": 0, "volle": 0, "additional_sites": 0}
-    assert monthly_peak(customer.id, 2026, 11) == {"klare": 2, "klingende": 0, "volle": 1, "additional_sites": 1}
-    assert monthly_peak(customer.id, 2026, 12) == {"klare": 1, "klingende": 0, "volle": 1, "additional_sites": 1}
+    assert _users_and_sites(customer_peaks(customer.id, 2026, 10)) == {"klare": 1, "klingende": 0, "volle": 0, "additional_sites": 0}
+    assert _users_and_sites(customer_peaks(customer.id, 2026, 11)) == {"klare": 2, "klingende": 0, "volle": 1, "additional_sites": 1}
+    assert _users_and_sites(customer_peaks(customer.id, 2026, 12)) == {"klare": 1, "klingende": 0, "volle": 1, "additional_sites": 1}
     assert a.id

@@ -134,6 +134,19 @@ def test_every_peak_equals_the_minute_by_minute_recount(case):
         assert peaks(rows, year, month) == brute_force(rows, year, month), (year, month)
 
 
+def test_a_change_at_the_months_first_instant_already_holds_for_that_month():
+    """Found by the recount: a user removed at 1 Nov 00:00 Berlin (31 Oct 23:00 UTC) was still counted in November."""
+    start = datetime(2026, 10, 31, 23, 0, tzinfo=UTC)
+    rows = [Row(1, start - timedelta(days=40), Ev.LICENCE_CHANGED, 1, None, "base"),
+            Row(2, start - timedelta(days=5), Ev.USER_ADDED, 100, None, "klare"),
+            Row(3, start - timedelta(days=5), Ev.USER_ADDED, 101, None, "klare"),
+            Row(4, start, Ev.USER_REMOVED, 100, "klare", None),
+            Row(5, start, Ev.USER_ADDED, 106, None, "volle")]
+    assert peaks(rows, 2026, 11)["klare"] == 1 == brute_force(rows, 2026, 11)["klare"]
+    assert peaks(rows, 2026, 11)["volle"] == 1
+    assert peaks(rows, 2026, 10)["klare"] == 2
+
+
 def test_a_package_change_counts_the_user_once_per_package_and_a_recreation_once():
     t = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
     rows = [Row(1, t - timedelta(days=60), Ev.LICENCE_CHANGED, 1, None, "base"),
