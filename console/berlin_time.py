@@ -36,6 +36,15 @@ def describe(instant: datetime, language: str = "de") -> str:
 # adding a window's length or a reminder's lead could overflow what datetime can hold.
 MIN_YEAR, MAX_YEAR = 2000, 2999
 _HAS_TIME = re.compile(r"\d[T ]\d")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    """`2026-11` → (2026, 11); None for anything else, a month 00 or 13 and years outside MIN_YEAR–MAX_YEAR."""
+    match = _MONTH.fullmatch(text.strip())
+    if not match or not 1 <= int(match[2]) <= 12 or not MIN_YEAR <= int(match[1]) <= MAX_YEAR:
+        return None
+    return int(match[1]), int(match[2])
 
 
 def parse_typed(text: str, field: str) -> datetime:

@@ -75,15 +75,15 @@ class Month(Text):
     example = "2026-12"
 
     def convert(self, value, param, ctx):
-        from console.berlin_time import MAX_YEAR, MIN_YEAR
+        from console.berlin_time import MAX_YEAR, MIN_YEAR, parse_month
         if not isinstance(value, str):
             return value
         value = super().convert(value, param, ctx)
-        match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
-        if not match or not 1 <= int(match[2]) <= 12 or not MIN_YEAR <= int(match[1]) <= MAX_YEAR:
+        month = parse_month(value)
+        if month is None:
             self.fail(_("“%(value)s” is not a month. Write YYYY-MM, e.g. 2026-12 (years %(first)d–%(last)d).",
                         value=value[:20], first=MIN_YEAR, last=MAX_YEAR), param, ctx)
-        return int(match[1]), int(match[2])
+        return month
 
 
 class Id(click.ParamType):

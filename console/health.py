@@ -75,7 +75,7 @@ def ldap_directory(settings, timeout: float = TIMEOUT) -> dict:
     return {"ok": True, "target": where}
 
 
-def _bounded(probes: dict[str, Callable[[], dict]], timeout: float) -> dict[str, dict]:
+def run_bounded(probes: dict[str, Callable[[], dict]], timeout: float) -> dict[str, dict]:
     """Run the probes side by side; one that has not answered by the deadline is reported as timed out."""
     results: dict[str, dict] = {}
 
@@ -99,7 +99,7 @@ def report(session, settings) -> tuple[dict, int]:
     """The /healthz body and status: ok (200), degraded (200: mail or directory do not answer, work waits)
     or down (503: the database does not answer, no report can be taken)."""
     checks = {"database": database(session)}
-    checks |= _bounded({"smtp": lambda: smtp(settings), "ldap": lambda: ldap_directory(settings)},
+    checks |= run_bounded({"smtp": lambda: smtp(settings), "ldap": lambda: ldap_directory(settings)},
                        timeout=TIMEOUT + 0.5)
     if not checks["database"]["ok"]:
         return {"status": "down", "checks": checks}, 503

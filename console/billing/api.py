@@ -1,14 +1,13 @@
 """JSON for the accounting system: finalised statements of a month, behind a staff-issued bearer token."""
 from __future__ import annotations
 
-import re
-
 from flask import abort, g, jsonify
 from flask_babel import gettext as _
 
 from console.audit.recorder import set_actor
 from console.auth import tokens
 from console.auth.scope import TokenPrincipal
+from console.berlin_time import parse_month
 from console.billing import services
 from console.billing.blueprint import api_bp
 from console.billing.models import BillingToken, RunState
@@ -27,8 +26,8 @@ def _refused():
 def month_statements(principal: TokenPrincipal, label: str):
     token = principal.token
     set_actor(None, f"billing token {token.prefix}… ({token.name})", g.get("request_id"))
-    match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", label)
-    run = services.find_run(int(match[1]), int(match[2])) if match else None
+    month = parse_month(label)
+    run = services.find_run(*month) if month else None
     if run is None or run.state is not RunState.FINAL:
         abort(404)  # a draft is not there for the accounting system
     return jsonify(month=run.label, finalised_at=run.finalised_at.isoformat(),

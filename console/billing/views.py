@@ -1,8 +1,6 @@
 """Billing screens for staff: months, a reseller's statement, a customer's licence curves; exports; prices."""
 from __future__ import annotations
 
-import re
-
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
@@ -12,6 +10,7 @@ from console.accounts.models import Customer, Reseller
 from console.auth import tokens
 from console.auth.permissions import requires
 from console.auth.scope import get_or_404
+from console.berlin_time import parse_month
 from console.billing import peaks as peak_math, services
 from console.billing.blueprint import bp
 from console.billing.chart import curve_svg
@@ -26,10 +25,7 @@ from console.web.render import render
 
 
 def _month(label: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", label)
-    if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
-        abort(404)
-    return int(match[1]), int(match[2])
+    return parse_month(label) or abort(404)
 
 
 def _run_or_404(label: str) -> BillingRun:
@@ -45,13 +41,17 @@ def _helpers() -> dict:
     return {"money": lambda cents: money(cents, language), "item_label": item_label, "kind_label": kind_label}
 
 
-@bp.get("/")
-@requires("view", "billing")
-def index():
+def _index_page(new_token: str | None = None):
     runs = db.session.scalars(select(BillingRun).order_by(BillingRun.year.desc(), BillingRun.month.desc())).all()
     billing_tokens = db.session.scalars(select(BillingToken).order_by(BillingToken.id)).all()
     return render("billing/index.html", runs=runs, form=RunForm(), token_form=TokenForm(),
-                  billing_tokens=billing_tokens, new_token=None)
+                  billing_tokens=billing_tokens, new_token=new_token)
+
+
+@bp.get("/")
+@requires("view", "billing")
+def index():
+    return _index_page()
 
 
 @bp.post("/run")
@@ -61,8 +61,12 @@ def run_month():
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("billing.index"), 303)
+    month = parse_month(form.month.data)
+    if month is None:
+        flash(_("Write the month as YYYY-MM, e.g. 2026-11."), "error")
+        return redirect(url_for("billing.index"), 303)
     try:
-        run = services.draft(*_month(form.month.data))
+        run = services.draft(*month)
     except RuleViolation as exc:
         flash(exc.text(), "error")
         return redirect(url_for("billing.index"), 303)
@@ -170,9 +174,7 @@ def issue_token():
     _row, plain = tokens.issue(BillingToken, "stb_", name=form.name.data.strip(),
                                issued_by=f"{current_user.name} <{current_user.email}>")
     db.session.commit()
-    runs = db.session.scalars(select(BillingRun).order_by(BillingRun.year.desc(), BillingRun.month.desc())).all()
-    return render("billing/index.html", runs=runs, form=RunForm(), token_form=TokenForm(),
-                  billing_tokens=db.session.scalars(select(BillingToken)).all(), new_token=plain)
+    return _index_page(new_token=plain)  # shown once, never stored
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -52,7 +52,7 @@ def _probes() -> dict[str, tuple[bool, float]]:
 
     started = time.perf_counter()
     timed["database"] = (health.database(db.session)["ok"], time.perf_counter() - started)
-    results = health._bounded({"smtp": timing("smtp", lambda: health.smtp(settings)),
+    results = health.run_bounded({"smtp": timing("smtp", lambda: health.smtp(settings)),
                                "ldap": timing("ldap", lambda: health.ldap_directory(settings))},
                               timeout=health.TIMEOUT + 0.5)
     for name, result in results.items():
