@@ -48,6 +48,32 @@ def to_e164_prefix(raw: str, region: str = "DE") -> str:
     return f"+{number.country_code}{number.national_number}"
 
 
+def area_prefix(e164: str) -> str | None:
+    """Country code and area code of a number (+4930 for +49301234567), None where the plan has no areas."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return None
+    length = phonenumbers.length_of_geographical_area_code(number)
+    if not length:
+        return None
+    return f"+{number.country_code}{str(number.national_number)[:length]}"
+
+
+def in_area(raw: str, prefix: str) -> str | None:
+    """A number written without its area code ("1234567"), completed with `prefix`, if that makes a valid one."""
+    digits = re.sub(r"[\s\-/().]", "", raw or "")
+    if not digits.isdigit() or digits.startswith("0"):
+        return None
+    try:
+        number = phonenumbers.parse(prefix + digits)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def pretty(e164: str | None) -> str:
     """E.164 in international format for people to read (+49 30 1234567)."""
     if not e164:

@@ -22,7 +22,7 @@ from console.directory import private, tree
 from console.directory.connection import Directory
 from console.directory.tree import Contact
 from console.errors import RuleViolation
-from console.phone import InvalidNumber, to_e164
+from console.phone import InvalidNumber, area_prefix, in_area, to_e164
 
 SHARED = "shared"
 PRIVATE = "private"
@@ -112,24 +112,30 @@ PERSON = "(objectClass=inetOrgPerson)"
 
 def list_entries(directory: Directory, book: Book, query: str = "", limit: int = 0) -> list[Contact]:
     """The book's entries matching `query` (any part of a name, company or e-mail; or a number), by name."""
-    flt = search_filter(query, book.pbx.country)
+    flt = search_filter(query, book.pbx.country, local_areas(book.pbx))
     scope = ldap.SCOPE_ONELEVEL
     entries = [Contact.from_ldap(dn, attrs) for dn, attrs in
                directory.iter_search(checked_dn(directory, book), scope, flt, tree.MANAGED, limit)]
     return sorted(entries, key=lambda c: (c.name.casefold(), c.company.casefold(), c.uid))
 
 
-def search_filter(query: str, country: str = "DE") -> str:
+def local_areas(pbx: Pbx) -> list[str]:
+    """The area prefixes of the PBX's own number blocks (+4930 …): a number typed without its area code is local."""
+    found = {area_prefix(site.trunk.base_number) for site in pbx.sites if site.trunk is not None}
+    return sorted(a for a in found if a)
+
+
+def search_filter(query: str, country: str = "DE", areas: list[str] = ()) -> str:
     query = query.strip()
     if not query:
         return PERSON
     parts = [f"({attr}=*{escape_filter_chars(query)}*)" for attr in ("cn", "sn", "givenName", "o", "mail")]
     try:
-        number = to_e164(query, country or "DE")
+        numbers = {to_e164(query, country or "DE")}
     except InvalidNumber:
-        number = None
-    if number:
-        parts += [f"({attr}={escape_filter_chars(number)})" for attr in tree.LOOKUP_ATTRIBUTES]
+        numbers = set()
+    numbers |= {n for n in (in_area(query, area) for area in areas) if n}
+    parts += [f"({attr}={escape_filter_chars(n)})" for n in sorted(numbers) for attr in tree.LOOKUP_ATTRIBUTES]
     return f"(&{PERSON}(|{''.join(parts)}))"
 
 

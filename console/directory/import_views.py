@@ -77,6 +77,7 @@ def import_preview(import_id: int):
     rows = imports.preview(directory, book, batch) if batch.applied_at is None else []
     return render("directory/import_preview.html", form=form, batch=batch, book=book, rows=rows,
                   result=json.loads(batch.result) if batch.result else None,
-                  valid=sum(1 for r in rows if r.ok), duplicates=sum(1 for r in rows if r.ok and r.duplicate))
+                  valid=sum(1 for r in rows if r.ok), duplicates=sum(1 for r in rows if r.ok and r.duplicate),
+                  repeats=sum(1 for r in rows if r.ok and r.repeats))
 
 

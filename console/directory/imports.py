@@ -40,6 +40,8 @@ class PreviewRow:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicate: Contact | None = None  # an entry already in the book with one of the same numbers
+    repeats: int | None = None  # the earlier row of the same file with one of the same numbers
+    identical: bool = False  # ... and the same values: the two rows are one entry
 
     @property
     def ok(self) -> bool:
@@ -52,6 +54,7 @@ def _row_uid(batch: DirectoryImport, line: int) -> str:
 
 def preview(directory: Directory, book: Book, batch: DirectoryImport) -> list[PreviewRow]:
     rows = []
+    first_with: dict[str, PreviewRow] = {}  # number -> the first valid row having it
     for parsed in parse(batch.file_format, batch.content):
         row = PreviewRow(parsed.line, parsed.contact, list(parsed.errors), list(parsed.warnings))
         if row.contact is not None and not row.errors:
@@ -61,13 +64,19 @@ def preview(directory: Directory, book: Book, batch: DirectoryImport) -> list[Pr
                 row.errors += [f"{name}: {message}" if name else str(message)
                                for name, message in exc.errors.items()]
         if row.ok:
+            earlier = next((first_with[n] for n in row.contact.numbers if n in first_with), None)
+            if earlier is not None:
+                row.repeats = earlier.line
+                row.identical = earlier.contact.values() == row.contact.values()
+            else:
+                first_with.update({n: row for n in row.contact.numbers})
             row.duplicate = _existing(directory, book, batch, row)
         rows.append(row)
     return rows
 
 
 def _existing(directory: Directory, book: Book, batch: DirectoryImport, row: PreviewRow) -> Contact | None:
-    own = books.get_entry(directory, book, _row_uid(batch, row.line))
+    own = books.get_entry(directory, book, _row_uid(batch, row.repeats or row.line))
     if own is not None:
         return own
     matches = books.find_by_numbers(directory, book, row.contact.numbers)
@@ -85,8 +94,11 @@ def apply(directory: Directory, book: Book, batch: DirectoryImport, duplicates: 
             summary["reasons"].append(f"{row.line}: {'; '.join(row.errors)}")
             continue
         existing = row.duplicate  # looked up now, against what is in LDAP at this moment
+        if row.repeats is not None and existing is None:  # the earlier row's entry, written moments ago
+            existing = books.get_entry(directory, book, _row_uid(batch, row.repeats)) or \
+                next(iter(books.find_by_numbers(directory, book, row.contact.numbers)), None)
         if existing is not None:
-            if duplicates == SKIP or existing.read_only:
+            if duplicates == SKIP or row.identical or existing.read_only:
                 summary["skipped"] += 1
                 continue
             merged = Contact(uid=existing.uid, source=existing.source,

@@ -7,10 +7,15 @@ import mailbox
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Callable
 
 from console.mail.content import clean_line, decode_part, safe_filename
+
+
+_HEADER_BYTES = 16384  # enough for any header block the outbox writes; the body is not read to sort
 
 
 @dataclass
@@ -89,16 +94,35 @@ def _date(message: EmailMessage) -> datetime | None:
 
 
 class SentMail:
-    """The embedded sink's Maildir, newest first."""
+    """The embedded sink's Maildir, newest first in the order the messages were queued.
+
+    Arrival order is not queue order: a retried or slower delivery arrives after a later message. The Date
+    header is the queue time (console.mail.outbox) but only to the second, so `queue_rank` (Message-ID → the
+    outbox row's id) orders messages queued within one second; mail from elsewhere sorts by Date alone."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
-    def keys(self) -> list[str]:
+    def headers(self) -> dict[str, tuple[float, str]]:
+        """(queue time as a timestamp, Message-ID) of every message, read from its header block only."""
         if not (self.path / "new").is_dir():
-            return []
-        # mailbox's keys start with the delivery time in seconds and microseconds: their order is arrival order
-        return sorted(mailbox.Maildir(str(self.path), create=False).keys(), reverse=True)
+            return {}
+        box, parser, found = mailbox.Maildir(str(self.path), create=False), BytesHeaderParser(), {}
+        for key in box.keys():
+            try:
+                with box.get_file(key) as handle:
+                    head = parser.parsebytes(handle.read(_HEADER_BYTES))
+            except (KeyError, OSError):
+                continue
+            date = _date(head)
+            found[key] = (date.timestamp() if date else 0.0, clean_line(str(head.get("Message-ID") or "")))
+        return found
+
+    def keys(self, queue_rank: Callable[[list[str]], dict[str, int]] = lambda ids: {}) -> list[str]:
+        headers = self.headers()
+        rank = queue_rank([message_id for _, message_id in headers.values() if message_id])
+        # mailbox's keys start with the delivery time: the last tie-break is arrival order
+        return sorted(headers, key=lambda k: (headers[k][0], rank.get(headers[k][1], 0), k), reverse=True)
 
     def raw(self, key: str) -> bytes | None:
         if not (self.path / "new").is_dir() or "/" in key or key.startswith("."):

@@ -77,7 +77,7 @@ def retry_outbox(message_id: int):
 def sent():
     settings = current_app.extensions["settings"]
     box = SentMail(settings.maildir)
-    keys = box.keys()
+    keys = box.keys(queue_rank=_outbox_ids)
     per_page = settings.page_size
     page_no = max(1, request.args.get("page", 1, type=int) or 1)
     items = []
@@ -88,6 +88,17 @@ def sent():
     page = Page(items=items, total=len(keys), page=page_no, per_page=per_page)
     return render("mail/sent.html", "mail/_sent_rows.html", page=page, embedded=not settings.smtp_url,
                   maildir=settings.maildir)
+
+
+def _outbox_ids(message_ids: list[str]) -> dict[str, int]:
+    """Message-ID → outbox row id: the order in which the console queued them."""
+    ranks: dict[str, int] = {}
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start:start + 500]
+        found = db.session.execute(select(OutboxMessage.message_id, OutboxMessage.id)
+                                   .where(OutboxMessage.message_id.in_(chunk))).tuples().all()
+        ranks.update(found)
+    return ranks
 
 
 @bp.get("/sent/<sent_key>")

@@ -162,3 +162,32 @@ def test_vcard_lines_are_folded_at_75_octets(directory, pbx, make_customer):
     imports.apply(directory, target, _batch(target.pbx, card.encode(), "vcard"), imports.SKIP)
     [again] = books.list_entries(directory, target)
     assert again.values() == books.list_entries(directory, Book(pbx))[0].values()
+
+
+def test_rows_repeated_within_the_file_are_one_entry(directory, pbx):
+    content = ("surname,phone,email\nGleich,030 1112222,\nGleich,030-111 22 22,\nAnders,0171 5556666,\n"
+               "Anders,+49 171 5556666,anders@x.example\n").encode()
+    batch = _batch(pbx, content, "csv")
+    rows = imports.preview(directory, Book(pbx), batch)
+    assert [(r.line, r.repeats, r.identical) for r in rows] == [(2, None, False), (3, 2, True), (4, None, False),
+                                                                (5, 4, False)]
+    summary = imports.apply(directory, Book(pbx), batch, imports.UPDATE)
+    assert (summary["created"], summary["updated"], summary["skipped"]) == (2, 1, 1)
+    assert [(c.surname, c.phone or c.mobile, c.email) for c in books.list_entries(directory, Book(pbx))] == [
+        ("Anders", "+491715556666", "anders@x.example"), ("Gleich", "+49301112222", "")]
+
+    again = _batch(pbx, content, "csv")  # the same file once more, skipping duplicates: nothing new
+    summary = imports.apply(directory, Book(pbx), again, imports.SKIP)
+    assert (summary["created"], summary["skipped"]) == (0, 4)
+
+
+def test_a_number_searched_without_its_area_code_finds_the_pbxs_own_area(directory, make_customer):
+    pbx = make_customer(name="Ortsnetz GmbH").pbx  # its trunk's block lies in an area of its own
+    area = books.local_areas(pbx)
+    assert area and all(a.startswith("+49") for a in area)
+    local = area[0] + "7654321"
+    books.save_entry(directory, Book(pbx), Contact(surname="Nachbar", phone=local))
+    books.save_entry(directory, Book(pbx), Contact(surname="Fern", phone="+498917654321"))
+    assert [c.surname for c in books.list_entries(directory, Book(pbx), "765 43 21")] == ["Nachbar"]
+    assert [c.surname for c in books.list_entries(directory, Book(pbx), "7654321")] == ["Nachbar"]
+    assert books.list_entries(directory, Book(pbx), "17654321") == []  # Munich's number is not local here

@@ -127,3 +127,15 @@ def test_exports_name_one_charset(pbx, people, signed_in, fmt, mimetype):
     response = signed_in(people["admin"]).get(f"{_shared(pbx)}/export/{fmt}")
     assert response.headers["Content-Type"] == f"{mimetype}; charset=utf-8"
     assert "Jörg" in response.get_data().decode("utf-8")
+
+
+def test_the_import_preview_shows_numbers_for_people_and_repeated_rows(pbx, people, signed_in):
+    admin = signed_in(people["admin"])
+    csv = "Vorname;Nachname;Telefon\nEva;Gut;030 1010101\nEva;Gut;+49 (0)30 101 01 01\n".encode()
+    response = admin.post(f"{_shared(pbx)}/import", {"file": (io.BytesIO(csv), "liste.csv")},
+                          content_type="multipart/form-data")
+    preview = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "+49 30 1010101" in preview and "+49301010101" not in preview
+    assert "Gleich wie Zeile 2: nur einmal importiert" in preview
+    assert admin.post(response.headers["Location"], {"duplicates": "update"}).status_code == 303
+    assert [c.name for c in books.list_entries(get_directory(), Book(pbx))] == ["Eva Gut"]

@@ -72,3 +72,21 @@ def test_the_sent_mail_viewer_shows_what_the_recipient_sees(configure, tmp_path,
     assert pdf.data == b"%PDF-1.4 fax" and pdf.headers["Content-Type"] == "application/pdf"
     assert "attachment" in pdf.headers["Content-Disposition"]
     assert staff.get("/mail/sent/../../etc/passwd").status_code == 404
+
+
+def test_the_sent_mail_viewer_lists_in_queue_order_with_seconds(configure, tmp_path, freeze, make_login, signed_in):
+    import mailbox
+    from datetime import datetime, timezone
+    freeze(datetime(2026, 12, 1, 13, 30, 5, tzinfo=timezone.utc))  # all three queued within one second
+    rows = [queue_mail(key=f"order-{n}", to="r@example.com", template="test_notice",
+                       context={"subject": f"Nachricht {n}", "body": "x"}) for n in ("eins", "zwei", "drei")]
+    db.session.commit()
+    box = mailbox.Maildir(str(tmp_path / "maildir"), create=True)
+    for row in reversed(rows):  # delivered in the opposite order: a retry, a slower worker
+        box.add(row.raw)
+    configure(smtp_url="", maildir=str(tmp_path / "maildir"))
+
+    listing = signed_in(make_login(Role.STAFF_ADMIN, language="de")).get("/mail/sent/").get_data(as_text=True)
+    subjects = re.findall(r"(Nachricht \w+)</a>", listing)
+    assert subjects == ["Nachricht drei", "Nachricht zwei", "Nachricht eins"]  # newest queued first
+    assert "14:30:05" in listing  # Berlin time, to the second
