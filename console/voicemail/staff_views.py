@@ -1,0 +1,2 @@
+"""Staff pages."""
+from console.voicemail.blueprint import bp  # noqa: F401

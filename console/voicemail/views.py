@@ -1,0 +1,2 @@
+"""Inbox pages."""
+from console.voicemail.blueprint import bp  # noqa: F401
