@@ -47,6 +47,13 @@ def dav_client(app, pbx_name: str, token: str) -> Client:
                   retry=False)
 
 
+@pytest.fixture(autouse=True)
+def own_store(configure, tmp_path):
+    """Each test its own store folder: PBX ids come again after the rollback, their trees must not."""
+    configure(voicemail_dir=str(tmp_path / "voicemail"))
+    return tmp_path / "voicemail"
+
+
 @pytest.fixture
 def pbx_side(app):
     def _make(customer) -> PbxSide:
@@ -78,14 +85,17 @@ def g711a(samples: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def speech(text: str, voice: str = "de", tmp_path=None) -> np.ndarray:
+def speech(text: str, voice: str = "de") -> np.ndarray:
     """espeak-ng's speech (installed by scripts/setup.sh), at 8 kHz mono through the media pipeline."""
     import io
     import soundfile as sf
     espeak = shutil.which("espeak-ng")
     assert espeak, "espeak-ng is installed by scripts/setup.sh"
-    wav = subprocess.run([espeak, "-v", voice, "--stdout", text], check=True, capture_output=True,
-                         timeout=30).stdout
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:   # --stdout writes a WAV without lengths; -w a complete one
+        out = f"{folder}/speech.wav"
+        subprocess.run([espeak, "-v", voice, "-w", out, text], check=True, capture_output=True, timeout=30)
+        wav = open(out, "rb").read()
     converted = audio.convert(wav, normalize=False, fade_ms=0)
     samples, _ = sf.read(io.BytesIO(converted.wav), dtype="int16")
     return samples

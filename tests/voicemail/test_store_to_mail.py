@@ -52,3 +52,70 @@ def test_a_tone_put_by_the_pbx_arrives_as_a_wav_mail_in_german(make_customer, ma
     assert part.get_content_type() == "audio/wav" and part.get_filename().endswith(".wav")
     assert rate == 8000 and abs(len(samples) - len(sent)) <= 8
     assert correlation(samples, sent) > 0.99
+
+
+def _deliver_one(smtp_sink):
+    assert jobs.process_stored() == 1
+    assert deliver_due().sent == 1
+    return smtp_sink.received[-1].parsed
+
+
+def test_speech_arrives_in_english_named_from_the_private_book_before_the_shared(
+        make_customer, mailbox_user, pbx_side, smtp_sink):
+    customer = make_customer()
+    user = mailbox_user(customer, extension="22", language="en")
+    directory = get_directory()
+    books.save_entry(directory, Book(customer.pbx), Contact(surname="Zentrale Muster AG", phone="0221 9876543"))
+    books.save_entry(directory, Book(customer.pbx, user), Contact(surname="Mama", phone="0221 9876543"))
+    pbx = pbx_side(customer)
+    pbx.dav.mkdir("22")
+    said = speech("Hello, this is your mother. Please call me back.", voice="en")
+    assert pbx.put("22/msg-cgpn=02219876543.g711a", g711a(said)).status_code == 201
+
+    message = _deliver_one(smtp_sink)
+    assert message["Subject"] == "Voicemail from Mama"
+    body = message.get_body(("plain",)).get_content()
+    assert "You have a new voicemail." in body and "Mama (0221 9876543)" in body
+    assert "Received: " in body and "Central European" in body   # Berlin time, said so
+    _part, samples, _rate = _attachment(message)
+    assert abs(len(samples) - len(said)) <= 8
+    assert correlation(samples, said) > 0.98
+
+
+def test_without_a_private_entry_the_shared_name_is_used_and_wav_input_is_taken(
+        make_customer, mailbox_user, pbx_side, smtp_sink):
+    customer = make_customer()
+    mailbox_user(customer, extension="23")
+    books.save_entry(get_directory(), Book(customer.pbx), Contact(surname="Zentrale Muster AG", phone="0221 5556667"))
+    pbx = pbx_side(customer)
+    pbx.dav.mkdir("23")
+    said = speech("Guten Tag, hier ist die Zentrale.")
+    buf = io.BytesIO()
+    sf.write(buf, said, 8000, format="WAV", subtype="ULAW")
+    assert pbx.put("23/msg-cgpn=%2B492215556667.wav", buf.getvalue()).status_code == 201
+    message = _deliver_one(smtp_sink)
+    assert message["Subject"] == "Sprachnachricht von Zentrale Muster AG"
+    _part, samples, _rate = _attachment(message)
+    assert correlation(samples, said) > 0.98
+
+
+def test_over_the_mail_limit_the_alaw_wav_then_a_link_with_the_reason(
+        make_customer, mailbox_user, pbx_side, smtp_sink, configure):
+    customer = make_customer()
+    mailbox_user(customer, extension="24")
+    pbx = pbx_side(customer)
+    pbx.dav.mkdir("24")
+    sent = tone(660, 10.0)   # 160 kB as 16-bit PCM, 80 kB as A-law; base64 adds a third
+    configure(mail_max_bytes=150_000)
+    assert pbx.put("24/msg-a.g711a", g711a(sent)).status_code == 201
+    message = _deliver_one(smtp_sink)
+    part, samples, _rate = _attachment(message)
+    assert sf.info(io.BytesIO(part.get_content())).subtype == "ALAW"
+    assert correlation(samples, sent) > 0.99
+
+    configure(mail_max_bytes=60_000)
+    assert pbx.put("24/msg-b.g711a", g711a(sent)).status_code == 201
+    message = _deliver_one(smtp_sink)
+    assert not list(message.iter_attachments())
+    body = message.get_body(("plain",)).get_content()
+    assert "zu groß für einen E-Mail-Anhang" in body and "/voicemail/" in body
