@@ -55,10 +55,9 @@ class Plan:
 class Decoded:
     seconds: float
     pcm_wav: bytes | None = None
-    alaw_wav: bytes | None = None
     refusal: str | None = None
     detail: str | None = None
-    samples: object = None
+    samples: object = None   # the decoded signal, for the A-law WAV when the 16-bit one is too large
 
 
 def audio_file(row: Voicemail) -> Path:
@@ -96,7 +95,7 @@ def decode(plan: Plan) -> Decoded:
     if recording.duration_lies(plan.claimed, seconds):
         return Decoded(seconds=seconds, refusal="duration_mismatch",
                        detail=f"claimed {plan.claimed:.1f} s, decoded {seconds:.1f} s")
-    return Decoded(seconds=seconds, pcm_wav=recording.wav_pcm(samples), alaw_wav=recording.wav_alaw(samples))
+    return Decoded(seconds=seconds, pcm_wav=recording.wav_pcm(samples), samples=samples)
 
 
 def record(voicemail_id: int, done: Decoded) -> None:
@@ -169,10 +168,10 @@ def mail_for(row: Voicemail, done: Decoded):
         raise ValueError(f"user {user.id} has no mail address for voicemail")
     common = dict(key=row.key, to=to, template="voicemail/message", language=language, field="email")
     if prefs.attach:
-        for wav in (done.pcm_wav, done.alaw_wav):
+        for encode in (lambda: done.pcm_wav, lambda: recording.wav_alaw(done.samples)):
             try:
-                return queue_mail(context=context, attachments=[Attachment(attachment_name(row), "audio/wav", wav)],
-                                  **common)
+                return queue_mail(context=context, attachments=[
+                    Attachment(attachment_name(row), "audio/wav", encode())], **common)
             except MessageTooLarge:
                 continue
         context["why_no_attachment"] = "too_large"
