@@ -57,7 +57,7 @@ def test_inbox_lists_plays_and_downloads_and_heard_is_the_pbx_heard_folder(
 def test_what_the_pbx_moves_to_heard_or_deletes_the_inbox_shows_so(
         make_customer, mailbox_user, pbx_side, make_login, signed_in):
     customer = make_customer()
-    user = mailbox_user(customer, extension="21")
+    mailbox_user(customer, extension="21")
     pbx = pbx_side(customer)
     first, _ = _arrived(pbx, name="msg-1.g711a")
     second, _ = _arrived(pbx, name="msg-2.g711a")

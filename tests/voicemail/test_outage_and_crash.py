@@ -16,7 +16,6 @@ from webdav4.client import Client
 
 from console.extensions import db
 from console.mail.jobs import deliver_due
-from console.mail.models import OutboxMessage
 from console.voicemail import jobs, processing
 from console.voicemail.models import Voicemail, VoicemailState
 from tests.conftest import utc
