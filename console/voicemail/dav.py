@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -82,7 +83,7 @@ class StoreFile(FileResource):
 
     def begin_write(self, *, content_type=None):
         target = self._file_path
-        self._part = store.part_path(_path(target))
+        self._part = store.part_path(Path(target))
         return _Counting(open(self._part, "wb"), self)
 
     def end_write(self, *, with_errors):
@@ -95,7 +96,7 @@ class StoreFile(FileResource):
             if too_large:
                 _record_oversize(self.environ, self.path, self._size)
             return
-        target = _path(self._file_path)
+        target = Path(self._file_path)
         store.commit_part(part, target)
         self.file_stat = os.stat(target)
         _record_put(self.environ, self.path, self._size)
@@ -127,11 +128,6 @@ class _Counting:
 
     def close(self) -> None:
         self.f.close()
-
-
-def _path(file_path: str):
-    from pathlib import Path
-    return Path(file_path)
 
 
 class StoreFolder(FolderResource):
