@@ -122,11 +122,19 @@ def fail(voicemail_id: int, exc: Exception) -> None:
     row.lease_until, row.detail = None, f"{type(exc).__name__}: {exc}"[:2000]
     if row.attempts >= MAX_ATTEMPTS:
         row.state = VoicemailState.FAILED
+        _tell_staff(row)
     else:
         row.state = VoicemailState.STORED
         row.next_attempt_at = clock.now() + timedelta(seconds=30 * 2 ** row.attempts)
     log.warning("voicemail %s: attempt %s failed: %s", row.id, row.attempts, row.detail)
     db.session.flush()
+
+
+def _tell_staff(row: Voicemail) -> None:
+    """The retries ran out: staff hear of it once, with a link to the PBX's store page (where they can retry)."""
+    settings = current_app.extensions["settings"]
+    queue_mail(key=f"voicemail-failed:{row.id}", to=settings.mail_staff_to, template="voicemail/failed",
+               context={"row": row, "base_url": settings.base_url.rstrip("/")}, language="de")
 
 
 # --- the mail -----------------------------------------------------------------------------------------------

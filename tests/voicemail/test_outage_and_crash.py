@@ -157,3 +157,29 @@ def _answers(base: str) -> bool:
         return httpx.get(base + "/healthz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_after_the_last_retry_the_message_is_failed_staff_are_told_and_can_retry(
+        make_customer, mailbox_user, pbx_side, smtp_sink, freeze, make_login, signed_in):
+    from console.auth.models import Role
+    start = freeze(utc(2026, 12, 2, 9))
+    customer = make_customer()
+    user = mailbox_user(customer, extension="53", email=None)   # nowhere to send it: each try fails
+    pbx = pbx_side(customer)
+    pbx.dav.mkdir("53")
+    assert pbx.put("53/msg-a.g711a", g711a(tone(500, 1.0))).status_code == 201
+    row = db.session.scalar(select(Voicemail))
+    for n in range(processing.MAX_ATTEMPTS):
+        freeze(start + timedelta(hours=n + 1))
+        assert jobs.process_stored() == 1
+    db.session.expire_all()
+    assert row.state is VoicemailState.FAILED and "no mail address" in row.detail
+    deliver_due()
+    [told] = smtp_sink.received
+    assert told.rcpt_tos == ["betrieb@stimme.local"] and "53" in told.parsed["Subject"]
+    staff = signed_in(make_login(Role.STAFF_ADMIN))
+    assert "no mail address" in staff.get(f"/voicemail/pbx/{customer.pbx.id}/store").get_data(as_text=True)
+    user.email = "spaet@kunde.example"
+    assert staff.post(f"/voicemail/messages/{row.id}/retry").status_code == 303
+    assert jobs.process_stored() == 1 and deliver_due().sent == 1
+    assert smtp_sink.received[-1].rcpt_tos == ["spaet@kunde.example"]

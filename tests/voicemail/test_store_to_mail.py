@@ -119,3 +119,20 @@ def test_over_the_mail_limit_the_alaw_wav_then_a_link_with_the_reason(
     assert not list(message.iter_attachments())
     body = message.get_body(("plain",)).get_content()
     assert "zu groß für einen E-Mail-Anhang" in body and "/voicemail/" in body
+
+
+def test_a_json_sidecar_fills_what_the_file_name_does_not_say(make_customer, mailbox_user, pbx_side, smtp_sink):
+    customer = make_customer()
+    mailbox_user(customer, extension="25")
+    pbx = pbx_side(customer)
+    pbx.dav.mkdir("25")
+    sidecar = b'{"caller_number": "0211 4445556", "caller_name": "J\\u00fcrgen Seitenwagen", ' \
+              b'"received_at": "2026-12-02T08:15:00+01:00", "duration": 2}'
+    assert pbx.put("25/msg-77.json", sidecar).status_code == 201
+    assert pbx.put("25/msg-77.g711a", g711a(tone(300, 2.0))).status_code == 201
+    row = db.session.scalar(select(Voicemail))
+    assert (row.caller_number, row.caller_name, row.claimed_seconds) == ("+492114445556", "Jürgen Seitenwagen", 2)
+    assert row.received_at.isoformat() == "2026-12-02T07:15:00+00:00"
+    message = _deliver_one(smtp_sink)
+    assert message["Subject"] == "Sprachnachricht von Jürgen Seitenwagen"
+    assert "0211 4445556" in message.get_body(("plain",)).get_content()
