@@ -134,6 +134,10 @@ class StoreFolder(FolderResource):
     def get_member_names(self):
         return [n for n in super().get_member_names() if not n.startswith(".")]
 
+    def delete(self):
+        super().delete()
+        _after(self.environ, intake.deleted_under, self.path)
+
     def create_empty_resource(self, name):
         path = self.path.rstrip("/") + "/" + name
         return StoreFile(path, self.environ, self.provider._loc_to_file_path(path, self.environ), new=True)

@@ -120,3 +120,13 @@ def deleted(pbx_id: int, path: str) -> None:
     if row is not None:
         row.deleted_at, row.path = clock.now(), None
         db.session.flush()
+
+
+def deleted_under(pbx_id: int, folder: str) -> None:
+    """The PBX deleted a whole folder (a mailbox, its heard/): every message in it is deleted."""
+    prefix = folder.strip("/") + "/"
+    for row in db.session.scalars(select(Voicemail).where(Voicemail.pbx_id == pbx_id, Voicemail.path.is_not(None),
+                                                          Voicemail.deleted_at.is_(None))):
+        if row.path.startswith(prefix) or prefix == "/":
+            row.deleted_at, row.path = clock.now(), None
+    db.session.flush()

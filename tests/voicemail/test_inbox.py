@@ -73,6 +73,9 @@ def test_what_the_pbx_moves_to_heard_or_deletes_the_inbox_shows_so(
     assert admin.get(f"/voicemail/{second.id}").status_code == 404
     other = signed_in(make_login(Role.END_USER, phone_user=mailbox_user(customer, extension="22")))
     assert other.get(f"/voicemail/{first.id}").status_code == 404   # a colleague's message is not theirs
+    pbx.dav.remove("21")                                       # the whole mailbox folder
+    db.session.expire_all()
+    assert first.deleted_at is not None
 
 
 def test_settings_notify_only_to_another_address_in_english_and_delete_after_mail(
