@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     templating.register(app)
     from console.auth import permissions
     permissions.register(app)  # can(action, kind) in every template
+    from console.voicemail import dav
+    dav.mount(app)  # the PBXs' voicemail stores at /dav/<pbx>/ (WsgiDAV), beside the Flask routes
     return app
 
 
@@ -127,8 +129,10 @@ def _register_blueprints(app: Flask) -> None:
 
     from console.ops import blueprint as ops
     from console.billing import blueprint as billing
+    from console.voicemail import blueprint as voicemail
 
-    for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory, ops, billing):
+    for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory, ops, billing,
+                    voicemail):
         package = feature.__name__.rpartition(".")[0]
         for module in feature.VIEW_MODULES:
             importlib.import_module(f"{package}.{module}")  # its routes land on the feature's blueprint

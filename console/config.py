@@ -107,6 +107,10 @@ class Settings:
     media_max_bytes: int = 25 * 1024 * 1024
     media_music_max_seconds: int = 600
     media_announcement_max_seconds: int = 120
+    # Voicemail (console.voicemail): the PBXs' WebDAV stores, and what one message may be.
+    voicemail_dir: str = str(INSTANCE_DIR / "voicemail")
+    voicemail_max_bytes: int = 16 * 1024 * 1024
+    voicemail_max_seconds: int = 600
     # Backups (console.ops): where archives go, how often the scheduler makes one, how long they are kept.
     backup_dir: str = str(INSTANCE_DIR / "backups")
     backup_every_hours: int = 24

@@ -9,3 +9,4 @@ from console.maintenance.models import *  # noqa: F401,F403
 from console.media.models import *  # noqa: F401,F403
 from console.ops.models import *  # noqa: F401,F403
 from console.billing.models import *  # noqa: F401,F403
+from console.voicemail.models import *  # noqa: F401,F403

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv python3-dev build-essential slapd ldap-utils libldap2-dev libsasl2-dev)
+APT_PACKAGES=(python3-venv python3-dev build-essential slapd ldap-utils libldap2-dev libsasl2-dev espeak-ng)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

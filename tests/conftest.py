@@ -55,6 +55,7 @@ def app(database_url, slapd, tmp_path_factory):
     settings = Settings(database_url=database_url, secret_key="test-secret", demo=True, log_format="text",
                         login_max_failures=5, login_lockout_minutes=15, ldap_url=slapd.url,
                         media_dir=str(tmp_path_factory.mktemp("media")),
+                        voicemail_dir=str(tmp_path_factory.mktemp("voicemail")),
                         ldap_bind_dn=slapd.root_dn, ldap_bind_password=slapd.root_pw, ldap_base_dn=slapd.suffix)
     app = create_app(settings)
     app.config["TESTING"] = True

@@ -8,6 +8,7 @@ from console.auth.models import Role
 from tests.directory.factories import directory_ids
 from tests.mail.factories import mail_ids
 from tests.billing.factories import billing_ids
+from tests.voicemail.factories import voicemail_ids
 
 GERMAN = ["Übersicht", "Abmelden"]
 ENGLISH = ["Overview", "Sign out"]
@@ -27,7 +28,7 @@ def world(make_customer, make_user, make_login):
     ids = {"reseller_id": customer.reseller_id, "customer_id": customer.id, "site_id": customer.pbx.sites[0].id,
            "trunk_id": customer.pbx.sites[0].trunk.id, "user_id": user.id, "login_id": logins[Role.END_USER].id,
            "window_id": _maintenance_window(customer).id, **_media(customer), **_incident(customer),
-           **directory_ids(customer), **mail_ids(), **billing_ids()}
+           **directory_ids(customer), **mail_ids(), **billing_ids(), **voicemail_ids(customer, user=user)}
     return logins, ids
 
 
@@ -66,7 +67,7 @@ def _get_pages(app, ids):
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and rule.rule not in ("/static/<path:filename>", "/healthz", "/readyz", "/metrics", "/login") \
                 and "<token>" not in rule.rule and not rule.rule.startswith("/api/") \
-                and not rule.rule.endswith("/attachments/<int:attachment_id>") \
+                and not rule.rule.endswith("/attachments/<int:attachment_id>") and not rule.rule.endswith(".wav") \
                 and "/export/" not in rule.rule:  # JSON API, file downloads
             yield re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
 

@@ -18,6 +18,7 @@ from tests.conftest import Browser
 from tests.directory.factories import directory_ids
 from tests.mail.factories import mail_ids
 from tests.billing.factories import billing_ids
+from tests.voicemail.factories import voicemail_ids
 
 PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>", "/api/v1/openapi.json",
           # for machines: /metrics answers a token or an allowed address (tests/ops/test_metrics.py), /readyz anyone
@@ -41,6 +42,7 @@ def tenants(make_reseller, make_customer, make_user, make_login):
         directory = directory_ids(customer, tag)
         mail = mail_ids(tag)  # staff-only objects of no tenant: other roles get 403
         billing = billing_ids()  # staff-only as well
+        voicemail = voicemail_ids(customer, tag, user)
         logins = {
             Role.RESELLER: make_login(Role.RESELLER, email=f"reseller{tag}@t.example", reseller=reseller),
             Role.CUSTOMER_ADMIN: make_login(Role.CUSTOMER_ADMIN, email=f"admin{tag}@t.example", customer=customer),
@@ -48,9 +50,10 @@ def tenants(make_reseller, make_customer, make_user, make_login):
         }
         return SimpleNamespace(reseller=reseller, customer=customer, site=branch, trunk=trunk, user=user, window=window,
                                media=media, incident=incident, directory=directory, mail=mail, billing=billing,
+                               voicemail=voicemail,
                                logins=logins, names=[f"Reseller{tag} GmbH", f"Kunde{tag} AG", f"Filiale{tag}",
                                                      f"Nutzer{tag}", f"reseller{tag}@t.example", f"admin{tag}@t.example",
-                                                     f"Wartung{tag}", f"Störung{tag}"])
+                                                     f"Wartung{tag}", f"Störung{tag}", f"Anrufer{tag}"])
     return tenant("A"), tenant("B")
 
 
@@ -89,7 +92,7 @@ def _ids(t) -> dict[str, int]:
             "window_id": t.window.id, "item_id": t.media.item_id, "version_id": t.media.id,
             "incident_id": t.incident.id, "attachment_id": t.incident.attachment_id,
             "outage_id": t.incident.outage_id, "token_id": t.incident.token_id, **t.directory, **t.mail,
-            **t.billing}
+            **t.billing, **t.voicemail}
 
 
 def _token_guarded(app, rule) -> bool:
@@ -288,6 +291,29 @@ def _billing(browser, a, b):
     assert browser.get("/api/billing/statements/2026-11", headers=_bearer(own)).status_code == 404  # no final run
 
 
+def _voicemail(browser, a, b):
+    """A's voicemail token files nothing into B's mailboxes: the mailbox is looked up on A's PBX only."""
+    import io
+    from console.accounts.models import Package
+    from console.accounts import services as accounts
+    from console.voicemail import inbox
+    from console.voicemail.models import Voicemail
+    from tests.voicemail.conftest import g711a, tone
+    only_b = accounts.save_phone_user(None, pbx=b.customer.pbx, site=b.customer.pbx.sites[0], first_name="Nur",
+                                      last_name="B", extension="77", package=Package.KLINGENDE, email="b@t.example")
+    a_token = inbox.issue_token(a.customer.pbx, "Fremd")[1]
+    b_token = inbox.issue_token(b.customer.pbx, "Eigen")[1]
+
+    def post(token):
+        return browser.request("POST", "/api/v1/voicemail", content_type="multipart/form-data",
+                               headers=_bearer(token), data={"mailbox": "77", "codec": "g711a", "recording": (
+                                   io.BytesIO(g711a(tone(440, 1.0))), "m.g711a")})
+    foreign = post(a_token)
+    assert foreign.status_code == 409 and foreign.get_json()["error"] == "unknown_mailbox"
+    assert db.session.scalar(select(func.count(Voicemail.id)).where(Voicemail.phone_user_id == only_b.id)) == 0
+    assert post(b_token).status_code == 201
+
+
 FOREIGN_TOKEN_CASES = {
     ("/api/v1/incidents", "POST"): _file_report,
     ("/api/v1/incidents/<number>", "GET"): _read_incident,
@@ -296,6 +322,7 @@ FOREIGN_TOKEN_CASES = {
     ("/maintenance/feed/<token>.atom", "GET"): _feed("atom"),
     ("/pbx-media/<token>/<slug>.<any(g711a, g711u, wav):coder>", "GET"): _media,
     ("/api/billing/statements/<label>", "GET"): _billing,
+    ("/api/v1/voicemail", "POST"): _voicemail,
 }
 
 

@@ -39,6 +39,10 @@ MANAGE: dict[str, set[Role]] = {
     "notice_opt_in": {Role.CUSTOMER_ADMIN},     # §7.5: maintenance notices for their PBX by e-mail
     "billing": _STAFF,                          # §2: draft, re-run and finalise months; the price list
     "billing_token": _STAFF,                    # bearer tokens for the accounting system
+    # §4.2 voicemail: end users their own messages, settings and greeting; customer admins their users'
+    "voicemail": {Role.CUSTOMER_ADMIN, Role.END_USER},
+    "voicemail_retention": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},   # how long a customer keeps messages
+    "voicemail_store": _STAFF,                  # a PBX's store credentials, retrying failed messages
 }
 
 # kind → roles that may list objects of that kind
@@ -59,6 +63,9 @@ VIEW: dict[str, set[Role]] = {
     "any_reseller": _STAFF,                     # lists span resellers, so they say whose a row is
     "operations": _STAFF,                       # §7.1: the Betrieb page (backups, jobs, mail, dependencies)
     "billing": _STAFF,
+    "voicemail": {Role.CUSTOMER_ADMIN, Role.END_USER},   # the web inbox (recordings are private: not staff's)
+    "voicemail_retention": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},
+    "voicemail_store": _STAFF,                  # per PBX: the store's address, waiting messages, failures
 }
 
 

@@ -110,6 +110,14 @@ def _json(schema_ref: str, description: str, headers: dict | None = None) -> dic
 
 
 def spec(server_url: str) -> dict:
+    from console.voicemail import openapi as voicemail
+    document = _incidents(server_url)
+    document["paths"].update(voicemail.PATHS)
+    document["components"]["schemas"].update(voicemail.SCHEMAS)
+    return document
+
+
+def _incidents(server_url: str) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "stimme fault reports", "version": "1.0.0",

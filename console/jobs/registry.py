@@ -24,6 +24,8 @@ JOBS: list[Job] = [
     Job("ops.watch", "console.ops.watch:warn_staff", 3600),
     Job("billing.draft_month", "console.billing.jobs:draft_due", 3600),
     Job("billing.demo_notices", "console.billing.jobs:send_demo_notices", 3600),
+    Job("voicemail.process", "console.voicemail.jobs:process_stored", 5),
+    Job("voicemail.retention", "console.voicemail.jobs:clean_up_expired", 3600),
 ]
 
 

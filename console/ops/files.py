@@ -1,6 +1,6 @@
 """The file stores of a backup: every stored file, under files/<store>/<its path in the store>.
 
-A store is a folder the console keeps files in (today: media). Half-written files (".part", see
+A store is a folder the console keeps files in (media, voicemail). Half-written files (".part", see
 console/media/services._write) are left out: the row that would name them is not committed yet either.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ PREFIX = "files"
 
 def stores(settings) -> dict[str, Path]:
     """The console's file stores by name; voicemail and fax add theirs here once they exist."""
-    return {"media": Path(settings.media_dir)}
+    return {"media": Path(settings.media_dir), "voicemail": Path(settings.voicemail_dir)}
 
 
 def _stored(root: Path) -> list[Path]:

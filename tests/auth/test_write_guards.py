@@ -21,6 +21,7 @@ GUARDED_OTHERWISE = {
     "auth.language": "one's own language, signed in or not",
     "auth.change_password": "one's own password",
     "incidents_api.create_incident": "a reseller's bearer token (tests/incidents/test_api.py)",
+    "voicemail_api.receive": "a PBX's voicemail token (tests/voicemail/test_refusals.py)",
     # viewers get the page without a form and a POST of theirs saves nothing (tests/directory/test_exchange.py):
     "directory.exchange_account": 'the view builds the form only for can("manage", "exchange")',
 }
