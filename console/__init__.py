@@ -127,8 +127,10 @@ def _register_blueprints(app: Flask) -> None:
 
     from console.ops import blueprint as ops
     from console.billing import blueprint as billing
+    from console.fax import blueprint as fax
 
-    for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory, ops, billing):
+    for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory, ops, billing,
+                    fax):
         package = feature.__name__.rpartition(".")[0]
         for module in feature.VIEW_MODULES:
             importlib.import_module(f"{package}.{module}")  # its routes land on the feature's blueprint

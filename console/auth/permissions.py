@@ -39,6 +39,7 @@ MANAGE: dict[str, set[Role]] = {
     "notice_opt_in": {Role.CUSTOMER_ADMIN},     # §7.5: maintenance notices for their PBX by e-mail
     "billing": _STAFF,                          # §2: draft, re-run and finalise months; the price list
     "billing_token": _STAFF,                    # bearer tokens for the accounting system
+    "fax_settings": {Role.END_USER},            # §4.3: one's own fax options (notify, attach, reports, language)
 }
 
 # kind → roles that may list objects of that kind
@@ -59,6 +60,7 @@ VIEW: dict[str, set[Role]] = {
     "any_reseller": _STAFF,                     # lists span resellers, so they say whose a row is
     "operations": _STAFF,                       # §7.1: the Betrieb page (backups, jobs, mail, dependencies)
     "billing": _STAFF,
+    "fax": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN, Role.END_USER},  # §4.3: the fax log, in scope
 }
 
 

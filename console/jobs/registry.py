@@ -24,6 +24,8 @@ JOBS: list[Job] = [
     Job("ops.watch", "console.ops.watch:warn_staff", 3600),
     Job("billing.draft_month", "console.billing.jobs:draft_due", 3600),
     Job("billing.demo_notices", "console.billing.jobs:send_demo_notices", 3600),
+    Job("fax.received", "console.fax.jobs:deliver_received", 10),
+    Job("fax.render", "console.fax.jobs:render_outgoing", 10),
 ]
 
 

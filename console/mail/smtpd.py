@@ -25,8 +25,11 @@ class InboundHandler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.app.app_context():
             name = inbound.handler_for(address)
+            refused = None if name is None else inbound.refusal(name, envelope.mail_from, address)
         if name is None:
             return f"550 5.1.1 <{address}>: no such recipient here"
+        if refused:
+            return refused
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
