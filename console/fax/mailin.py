@@ -80,7 +80,8 @@ def handle_inbound(row) -> Outcome:
         db.session.flush()
         if document is None:
             fax.state, fax.failure_code, fax.finished_at = FaxState.FAILED, "one_pdf", clock.now()
-            reports.queue_report(fax, params={"pdfs": len(pdfs), "others": others})
+            fax.failure_params = {"pdfs": len(pdfs), "others": others}
+            reports.queue_report(fax)
             continue
         fax.source_path = store.write(f"out/{clock.now():%Y/%m}/{fax.id}.pdf", document)
     db.session.flush()

@@ -74,6 +74,7 @@ class Fax(db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column()
     lease_until: Mapped[datetime | None] = mapped_column()
     failure_code: Mapped[str | None] = mapped_column(String(40))
+    failure_params: Mapped[dict | None] = mapped_column(JSON)   # the numbers its message names
     failure_detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     finished_at: Mapped[datetime | None] = mapped_column()

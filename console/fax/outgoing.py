@@ -55,8 +55,8 @@ def record_render(fax_id: int, result: tuple[dict, sandbox.Rendered]) -> None:
     fax.pdf_path = fax.source_path
     if rendered.refused:
         fax.state, fax.failure_code, fax.finished_at = FaxState.FAILED, rendered.refused, clock.now()
-        fax.next_attempt_at = None
-        reports.queue_report(fax, params=rendered.params)
+        fax.next_attempt_at, fax.failure_params = None, rendered.params or None
+        reports.queue_report(fax)
     else:
         fax.tiff_path, fax.pages = plan["relative"], rendered.pages
         fax.state, fax.next_attempt_at = FaxState.READY, clock.now()

@@ -51,6 +51,11 @@ def failure_text(code: str | None, params: dict | None = None) -> str:
     return str(message) % (params or {}) if message is not None else str(code or "")
 
 
+def reason_of(fax: Fax) -> str:
+    """Why the fax failed, in the current language."""
+    return failure_text(fax.failure_code, {"attempts": fax.attempts, **(fax.failure_params or {})})
+
+
 def _local(instant: datetime | None) -> str:
     return instant.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M:%S") if instant else "–"
 
@@ -92,7 +97,7 @@ def report_pdf(fax: Fax, name: str | None) -> bytes:
         (_("Subject"), fax.subject or "–"),
     ]
     if not ok and fax.failure_code:
-        lines.append((_("Reason"), failure_text(fax.failure_code, {"attempts": fax.attempts})[:110]))
+        lines.append((_("Reason"), reason_of(fax)[:110]))
     y = height - 100
     for label, value in lines:
         c.drawString(56, y, f"{label}:")
@@ -120,7 +125,7 @@ def report_pdf(fax: Fax, name: str | None) -> bytes:
     return out.getvalue()
 
 
-def queue_report(fax: Fax, *, address: str | None = None, params: dict | None = None) -> None:
+def queue_report(fax: Fax, *, address: str | None = None) -> None:
     """Tell the sender how the fax went (flushes), as their options allow: a confirmation on success, an error
     mail on failure; the report PDF attached when they want it."""
     user = fax.phone_user
@@ -137,7 +142,7 @@ def queue_report(fax: Fax, *, address: str | None = None, params: dict | None = 
         from console.fax.incoming import caller_name
         name = caller_name(fax)
     with force_locale(language):
-        reason = failure_text(fax.failure_code, {"attempts": fax.attempts, **(params or {})})
+        reason = reason_of(fax)
         attachments = ()
         if options is None or options.report_pdf:
             attachments = (Attachment(f"fax-report-{fax.id}.pdf", "application/pdf", report_pdf(fax, name)),)

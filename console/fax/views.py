@@ -47,7 +47,7 @@ def _fax_or_404(fax_id: str) -> Fax:
 @requires("view", "fax")
 def detail(fax_id: str):
     fax = _fax_or_404(fax_id)
-    reason = reports.failure_text(fax.failure_code, {"attempts": fax.attempts}) if fax.failure_code else None
+    reason = reports.reason_of(fax) if fax.failure_code else None
     return render("fax/detail.html", fax=fax, reason=reason, reasons=reports.REASONS)
 
 
