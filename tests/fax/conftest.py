@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import smtplib
+from itertools import count
 from datetime import date
 from email.message import EmailMessage
 
@@ -18,6 +19,7 @@ from tests.fax.gateway_test_server import GatewayTestServer, console_over_http
 from tests.mail.servers import ControllableSMTP, free_port, own_database
 
 FAX_DOMAIN = "fax.stimme.test"
+_seq = count(1)   # each stack its own PBX name: the phonebooks live in the one slapd of the session
 
 
 @dataclasses.dataclass
@@ -71,7 +73,7 @@ def stack(app, database_url, tmp_path):
             staff = Login(role=Role.STAFF_ADMIN, email="factory@stimme.example", name="factory")
             reseller = accounts.save_reseller(None, name="Händler Süd", notice_email="noc@sued.example")
             customer = accounts.create_customer(
-                staff, reseller=reseller, name="Kunde Fax", pbx_name="pbxfax.stimme.test",
+                staff, reseller=reseller, name="Kunde Fax", pbx_name=f"pbxfax{next(_seq)}.stimme.test",
                 licence=LicenceKind.BASE, licence_start=date(2026, 1, 1), site_name="Zentrale",
                 street="Hauptstraße 1", postcode="10115", city="Berlin")
             site = customer.pbx.sites[0]
