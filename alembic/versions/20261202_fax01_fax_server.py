@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('send_confirmation', sa.Boolean(), nullable=False),
     sa.Column('report_pdf', sa.Boolean(), nullable=False),
     sa.Column('error_mail', sa.Boolean(), nullable=False),
+    sa.Column('cover_page', sa.Boolean(), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=True),
     sa.ForeignKeyConstraint(['phone_user_id'], ['phone_user.id'], name=op.f('fk_fax_settings_phone_user_id_phone_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fax_settings')),

@@ -55,6 +55,14 @@ def _pdf_parts(message):
     return pdfs, others
 
 
+def _text_of(message) -> str:
+    try:
+        part = message.get_body(("plain",))
+        return part.get_content()[:5000] if part is not None else ""
+    except Exception:   # an odd charset: the cover page goes without the text
+        return ""
+
+
 def handle_inbound(row) -> Outcome:
     """One stored mail to the fax domain: one outgoing fax per recipient number (flushes)."""
     sender = numbers.sender_for(row.mail_from)
@@ -84,5 +92,8 @@ def handle_inbound(row) -> Outcome:
             reports.queue_report(fax)
             continue
         fax.source_path = store.write(f"out/{clock.now():%Y/%m}/{fax.id}.pdf", document)
+        if numbers.settings_for(sender).cover_page:
+            store.write(fax.source_path.rpartition(".")[0] + ".cover.pdf",
+                        reports.cover_pdf(fax, sender, _text_of(message)))
     db.session.flush()
     return Outcome("fax_queued" if document is not None else "fax_refused_one_pdf")

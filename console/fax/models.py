@@ -116,6 +116,7 @@ class FaxSettings(db.Model):
     send_confirmation: Mapped[bool] = mapped_column(Boolean, default=True)
     report_pdf: Mapped[bool] = mapped_column(Boolean, default=True)
     error_mail: Mapped[bool] = mapped_column(Boolean, default=True)
+    cover_page: Mapped[bool] = mapped_column(Boolean, default=False)  # a cover page from the mail's subject and text
     language: Mapped[str | None] = mapped_column(String(5))  # None: the user's language
 
     phone_user: Mapped[PhoneUser] = relationship()

@@ -51,7 +51,7 @@ def settings_for(user: PhoneUser) -> FaxSettings:
     """The user's fax settings, the defaults (everything on) when they never changed them (not stored then)."""
     row = db.session.scalar(select(FaxSettings).where(FaxSettings.phone_user_id == user.id))
     return row or FaxSettings(phone_user_id=user.id, notify_incoming=True, attach_pdf=True, send_confirmation=True,
-                              report_pdf=True, error_mail=True, language=None)
+                              report_pdf=True, error_mail=True, cover_page=False, language=None)
 
 
 def language_of(user: PhoneUser) -> str:
@@ -64,7 +64,7 @@ def save_settings(user: PhoneUser, **options) -> FaxSettings:
     if row is None:
         row = FaxSettings(phone_user_id=user.id)
         db.session.add(row)
-    for name in ("notify_incoming", "attach_pdf", "send_confirmation", "report_pdf", "error_mail"):
+    for name in ("notify_incoming", "attach_pdf", "send_confirmation", "report_pdf", "error_mail", "cover_page"):
         setattr(row, name, bool(options.get(name)))
     language = options.get("language")
     row.language = language if language in ("de", "en") else None

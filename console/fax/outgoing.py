@@ -38,7 +38,9 @@ def start_render(fax_id: int) -> dict | None:
         return None
     fax = db.session.get(Fax, fax_id, populate_existing=True)
     tiff = fax.source_path.rpartition(".")[0] + ".tif"
+    cover = store.path_of(fax.source_path.rpartition(".")[0] + ".cover.pdf")
     return {"pdf": str(store.path_of(fax.source_path)), "tiff": str(store.path_of(tiff)), "relative": tiff,
+            "cover": str(cover) if cover.is_file() else None,
             "max_pages": settings.fax_max_pages, "memory_mb": settings.fax_render_memory_mb,
             "seconds": settings.fax_render_seconds}
 
@@ -46,7 +48,8 @@ def start_render(fax_id: int) -> dict | None:
 def render(plan: dict) -> tuple[dict, sandbox.Rendered]:
     from pathlib import Path
     return plan, sandbox.render(Path(plan["pdf"]), Path(plan["tiff"]), max_pages=plan["max_pages"],
-                                memory_mb=plan["memory_mb"], seconds=plan["seconds"])
+                                memory_mb=plan["memory_mb"], seconds=plan["seconds"],
+                                cover=Path(plan["cover"]) if plan["cover"] else None)
 
 
 def record_render(fax_id: int, result: tuple[dict, sandbox.Rendered]) -> None:

@@ -107,13 +107,16 @@ def _fax_page(page):
     return sheet.point(lambda v: 255 if v > THRESHOLD else 0).convert("1", dither=Image.Dither.NONE)
 
 
-def render_pdf(data: bytes, max_pages: int) -> tuple[bytes, int]:
-    """The fax pages (multi-page TIFF G3) of a checked PDF and their count; Refused when it cannot be faxed."""
-    document = check_pdf(data, max_pages)
-    try:
-        sheets = [_fax_page(document[i]) for i in range(len(document))]
-    finally:
-        document.close()
+def render_pdf(data: bytes, max_pages: int, cover: bytes | None = None) -> tuple[bytes, int]:
+    """The fax pages (multi-page TIFF G3) of a checked PDF and their count, after those of a cover page when
+    given; Refused when it cannot be faxed."""
+    sheets = []
+    for source in ([cover] if cover else []) + [data]:
+        document = check_pdf(source, max_pages)
+        try:
+            sheets += [_fax_page(document[i]) for i in range(len(document))]
+        finally:
+            document.close()
     out = io.BytesIO()
     sheets[0].save(out, format="TIFF", compression="group3", dpi=FAX_DPI, save_all=True,
                    append_images=sheets[1:])
@@ -126,8 +129,9 @@ def _main(argv: list[str]) -> int:
     import os
     from pathlib import Path
     source, target, max_pages = Path(argv[0]), Path(argv[1]), int(argv[2])
+    cover = Path(argv[3]).read_bytes() if len(argv) > 3 else None
     try:
-        tiff, count = render_pdf(source.read_bytes(), max_pages)
+        tiff, count = render_pdf(source.read_bytes(), max_pages, cover)
     except Refused as exc:
         print(json.dumps({"refused": exc.code, "params": exc.params}))
         return 0

@@ -125,6 +125,27 @@ def report_pdf(fax: Fax, name: str | None) -> bytes:
     return out.getvalue()
 
 
+def cover_pdf(fax: Fax, sender, text: str) -> bytes:
+    """A cover page (reportlab) from the mail's subject and text, in the sender's language."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from xml.sax.saxutils import escape
+    styles = getSampleStyleSheet()
+    out = io.BytesIO()
+    with force_locale(numbers.language_of(sender)):
+        story = [Paragraph(escape(_("Fax")), styles["Title"]),
+                 Paragraph(escape(f"{_('To')}: {pretty(fax.remote_number)}"), styles["Normal"]),
+                 Paragraph(escape(f"{_('From')}: {sender.name}, {pretty(fax.local_number)}"), styles["Normal"]),
+                 Paragraph(escape(f"{_('Date')}: {_local(clock.now())}"), styles["Normal"]), Spacer(1, 18)]
+    if fax.subject:
+        story.append(Paragraph(escape(fax.subject), styles["Heading2"]))
+    for paragraph in text.strip().split("\n\n")[:40]:
+        story.append(Paragraph(escape(paragraph).replace("\n", "<br/>"), styles["Normal"]))
+    SimpleDocTemplate(out, pagesize=A4, title=fax.subject or "Fax").build(story)
+    return out.getvalue()
+
+
 def queue_report(fax: Fax, *, address: str | None = None) -> None:
     """Tell the sender how the fax went (flushes), as their options allow: a confirmation on success, an error
     mail on failure; the report PDF attached when they want it."""

@@ -33,11 +33,14 @@ def _limits(memory_mb: int, seconds: int):
     return apply
 
 
-def render(pdf: Path, tiff: Path, *, max_pages: int, memory_mb: int = 768, seconds: int = 60) -> Rendered:
-    """Check and render `pdf` to fax pages in `tiff` (written only when the answer has pages)."""
+def render(pdf: Path, tiff: Path, *, max_pages: int, memory_mb: int = 768, seconds: int = 60,
+           cover: Path | None = None) -> Rendered:
+    """Check and render `pdf` to fax pages in `tiff` (written only when the answer has pages), after the pages
+    of `cover` (our own PDF, console.fax.reports.cover_pdf) when given."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     try:
-        done = subprocess.run([sys.executable, "-I", pages.__file__, str(pdf), str(tiff), str(max_pages)],
+        done = subprocess.run([sys.executable, "-I", pages.__file__, str(pdf), str(tiff), str(max_pages)]
+                              + ([str(cover)] if cover else []),
                               capture_output=True, timeout=seconds * 2, env=env,
                               preexec_fn=_limits(memory_mb, seconds))
     except subprocess.TimeoutExpired:

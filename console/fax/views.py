@@ -16,7 +16,7 @@ from console.fax.models import Fax
 from console.web.render import render
 
 PER_PAGE = 100
-OPTIONS = ("notify_incoming", "attach_pdf", "send_confirmation", "report_pdf", "error_mail")
+OPTIONS = ("notify_incoming", "attach_pdf", "send_confirmation", "report_pdf", "error_mail", "cover_page")
 
 
 def _own_user():

@@ -162,3 +162,18 @@ def test_every_bad_pdf_ends_in_a_clear_failure_report(stack):
     for name, word in WORDS.items():
         assert word in got[name], (name, got[name])
     assert stack.gateway.poll_once() is None
+
+
+def test_a_cover_page_from_subject_and_text_goes_first_when_the_user_wants_one(stack):
+    def want_cover():
+        from console.accounts.models import PhoneUser
+        from console.fax import numbers
+        numbers.save_settings(db.session.get(PhoneUser, stack.user_id), cover_page=True, send_confirmation=True,
+                              error_mail=True, report_pdf=True, notify_incoming=True, attach_pdf=True)
+        db.session.commit()
+    stack.run(want_cover)
+    send_and_render(stack, [("a.pdf", "application/pdf", documents.letter_pdf(2))])
+    answer = stack.gateway.poll_once()
+    assert answer["job"]["pages"] == 3 and answer["answer"]["state"] == "sent"
+    (report,) = reports(stack, 1)
+    assert "3 von 3" in body(report)
