@@ -177,3 +177,24 @@ def test_a_cover_page_from_subject_and_text_goes_first_when_the_user_wants_one(s
     assert answer["job"]["pages"] == 3 and answer["answer"]["state"] == "sent"
     (report,) = reports(stack, 1)
     assert "3 von 3" in body(report)
+
+
+def test_the_mtas_authentication_results_are_kept_and_a_dmarc_fail_is_held_unanswered(stack):
+    pdf = [("a.pdf", "application/pdf", documents.letter_pdf(1))]
+    stack.mail([f"{TO}@{FAX_DOMAIN}"], pdf, headers={
+        "Authentication-Results": "mx.stimme.test; spf=pass smtp.mailfrom=kunde.example; dkim=pass "
+                                  "header.d=kunde.example; dmarc=pass header.from=kunde.example"})
+    (fax,) = wait_for(lambda: outgoing(stack))
+    assert {r["method"]: r["result"] for r in fax.auth_results["results"]} == {"spf": "pass", "dkim": "pass",
+                                                                                 "dmarc": "pass"}
+    stack.mail([f"{TO}@{FAX_DOMAIN}"], pdf, headers={
+        "Authentication-Results": "mx.stimme.test; spf=fail smtp.mailfrom=kunde.example; dmarc=fail"})
+
+    def held():
+        from console.mail.models import InboundMessage, InboundState
+        return stack.run(lambda: db.session.scalar(db.select(InboundMessage.outcome).where(
+            InboundMessage.state == InboundState.HELD)))
+    assert wait_for(held) == "fax_forged_sender"
+    assert len(outgoing(stack)) == 1
+    stack.run(mail_jobs.deliver_due)
+    assert stack.sink.received == []
