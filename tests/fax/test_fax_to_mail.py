@@ -107,3 +107,13 @@ def test_smtp_down_while_faxes_arrive_all_are_mailed_after_recovery_none_twice(s
     wait_for(lambda: len(stack.sink.received) >= 3)
     callers = sorted(m.parsed["Subject"].split(" – ")[0] for m in stack.sink.received)
     assert callers == [f"Fax von +49 89 765432{n}" for n in range(3)]
+
+
+def test_a_received_pdf_is_mailed_as_it_came(stack):
+    pdf = documents.letter_pdf(2)
+    assert stack.gateway.hand_in(called="+4930555099", calling="+49897654321", station="",
+                                 document=pdf, filename="fax.pdf").status_code == 201
+    stack.run(fax_jobs.deliver_received)
+    stack.run(mail_jobs.deliver_due)
+    (mail,) = wait_for(lambda: [r.parsed for r in stack.sink.received])
+    assert len(pdf_of(mail).pages) == 2 and "2 Seite(n)" in mail["Subject"]
