@@ -120,8 +120,12 @@ def record_failure(fax_id: int, exc: Exception) -> None:
     fax.attempts += 1
     fax.failure_detail = f"{type(exc).__name__}: {exc}"[:2000]
     log.warning("received fax %s could not be converted (try %s): %s", fax.id, fax.attempts, fax.failure_detail)
-    if fax.attempts >= MAX_TRIES:
+    if fax.attempts >= MAX_TRIES:   # kept as received; staff look at it (the fax log shows it failed)
         fax.state, fax.failure_code, fax.next_attempt_at = FaxState.FAILED, "convert_failed", None
+        settings = _settings()
+        queue_mail(key=f"fax-in-failed:{fax.id}", to=settings.mail_staff_to, template="fax_failed",
+                   language=settings.default_language,
+                   context={"fax": fax, "url": f"{settings.base_url.rstrip('/')}/fax/{fax.id}"})
     else:
         fax.next_attempt_at = clock.now() + timedelta(minutes=fax.attempts * 5)
     db.session.flush()

@@ -117,3 +117,20 @@ def test_a_received_pdf_is_mailed_as_it_came(stack):
     stack.run(mail_jobs.deliver_due)
     (mail,) = wait_for(lambda: [r.parsed for r in stack.sink.received])
     assert len(pdf_of(mail).pages) == 2 and "2 Seite(n)" in mail["Subject"]
+
+
+def test_a_fax_that_cannot_be_converted_is_kept_retried_and_staff_are_told(stack):
+    broken = b"II*\x00" + b"\x00" * 200   # a TIFF header and nothing readable after it
+    assert stack.gateway.hand_in(called="+4930555099", calling="1", station="", document=broken).status_code == 201
+    try:
+        for _ in range(5):
+            stack.run(fax_jobs.deliver_received)
+            clock.set_now(clock.now() + timedelta(hours=1))
+        stack.run(mail_jobs.deliver_due)
+    finally:
+        clock.set_now(None)
+    (fax,) = received(stack)
+    assert fax.state is FaxState.FAILED and fax.attempts == 5
+    assert stack.run(lambda: store.path_of(fax.source_path).read_bytes()) == broken
+    (mail,) = wait_for(lambda: [r.parsed for r in stack.sink.received])
+    assert mail["To"] == "betrieb@stimme.local" and "konnte nicht umgewandelt werden" in mail["Subject"]
