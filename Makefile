@@ -44,6 +44,13 @@ bench-deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
 			--no-install-recommends sox libsox-fmt-mp3; \
 	fi
+	@# Ghostscript (AGPL) is the baseline of bench/bench_fax.py only: the console renders PDFs with pypdfium2.
+	@if ! command -v gs >/dev/null; then \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+		$$SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+			--no-install-recommends ghostscript; \
+	fi
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

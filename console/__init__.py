@@ -131,8 +131,10 @@ def _register_blueprints(app: Flask) -> None:
     from console.billing import blueprint as billing
     from console.voicemail import blueprint as voicemail
 
+    from console.fax import blueprint as fax
+
     for feature in (dashboard, auth, accounts, audit, maintenance, media, mail, incidents, directory, ops, billing,
-                    voicemail):
+                    voicemail, fax):
         package = feature.__name__.rpartition(".")[0]
         for module in feature.VIEW_MODULES:
             importlib.import_module(f"{package}.{module}")  # its routes land on the feature's blueprint

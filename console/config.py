@@ -111,6 +111,15 @@ class Settings:
     voicemail_dir: str = str(INSTANCE_DIR / "voicemail")
     voicemail_max_bytes: int = 16 * 1024 * 1024
     voicemail_max_seconds: int = 600
+    # Fax server (console.fax, §4.3): the file store, the domain mailed faxes go to, limits and retries.
+    fax_dir: str = str(INSTANCE_DIR / "fax")
+    fax_domain: str = "fax.stimme.local"   # <number>@fax_domain sends a fax (also accepted by the inbound SMTP)
+    fax_max_pages: int = 50
+    fax_retries: int = 3                   # further attempts after a busy line or no answer
+    fax_retry_minutes: int = 10            # between those attempts
+    fax_lease_minutes: int = 30            # a gateway that took a job and never reported frees it after this
+    fax_render_memory_mb: int = 768        # the child process that renders an e-mailed PDF (console.fax.sandbox)
+    fax_render_seconds: int = 60
     # Backups (console.ops): where archives go, how often the scheduler makes one, how long they are kept.
     backup_dir: str = str(INSTANCE_DIR / "backups")
     backup_every_hours: int = 24

@@ -43,6 +43,7 @@ def tenants(make_reseller, make_customer, make_user, make_login):
         mail = mail_ids(tag)  # staff-only objects of no tenant: other roles get 403
         billing = billing_ids()  # staff-only as well
         voicemail = voicemail_ids(customer, tag, user)
+        fax = _fax_of(customer, user)
         logins = {
             Role.RESELLER: make_login(Role.RESELLER, email=f"reseller{tag}@t.example", reseller=reseller),
             Role.CUSTOMER_ADMIN: make_login(Role.CUSTOMER_ADMIN, email=f"admin{tag}@t.example", customer=customer),
@@ -50,7 +51,7 @@ def tenants(make_reseller, make_customer, make_user, make_login):
         }
         return SimpleNamespace(reseller=reseller, customer=customer, site=branch, trunk=trunk, user=user, window=window,
                                media=media, incident=incident, directory=directory, mail=mail, billing=billing,
-                               voicemail=voicemail,
+                               voicemail=voicemail, fax=fax,
                                logins=logins, names=[f"Reseller{tag} GmbH", f"Kunde{tag} AG", f"Filiale{tag}",
                                                      f"Nutzer{tag}", f"reseller{tag}@t.example", f"admin{tag}@t.example",
                                                      f"Wartung{tag}", f"Störung{tag}", f"Anrufer{tag}"])
@@ -92,7 +93,18 @@ def _ids(t) -> dict[str, int]:
             "window_id": t.window.id, "item_id": t.media.item_id, "version_id": t.media.id,
             "incident_id": t.incident.id, "attachment_id": t.incident.attachment_id,
             "outage_id": t.incident.outage_id, "token_id": t.incident.token_id, **t.directory, **t.mail,
-            **t.billing, **t.voicemail}
+            **t.billing, **t.voicemail, "fax_id": t.fax.id}
+
+
+def _fax_of(customer, user):
+    """A received fax of the tenant's user (no files: the log and the PDF route must 404 before any file)."""
+    from console import clock
+    from console.fax.models import Direction, Fax, FaxState
+    fax = Fax(direction=Direction.IN, state=FaxState.DELIVERED, pbx_id=customer.pbx.id, phone_user_id=user.id,
+              local_number="+4930770099", remote_number="+49891234567", created_at=clock.now(), pages=1)
+    db.session.add(fax)
+    db.session.flush()
+    return fax
 
 
 def _token_guarded(app, rule) -> bool:
@@ -312,6 +324,18 @@ def _voicemail(browser, a, b):
     assert foreign.status_code == 409 and foreign.get_json()["error"] == "unknown_mailbox"
     assert db.session.scalar(select(func.count(Voicemail.id)).where(Voicemail.phone_user_id == only_b.id)) == 0
     assert post(b_token).status_code == 201
+def _gateway(method: str, path: str, expected: int, **kw):
+    """The fax gateway's routes take only a gateway token: a reseller's API token is no key to them."""
+    def call(browser, a, b):
+        from console.auth import tokens
+        from console.fax.models import FaxGatewayToken
+        a_token, _ = _api_tokens(a, b)
+        url = path.format(fax_id=b.fax.id)
+        refused = browser.request(method, url, headers=_bearer(a_token), **kw)
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+        own = tokens.issue(FaxGatewayToken, "fgw_", name="Gateway")[1]
+        assert browser.request(method, url, headers=_bearer(own), **kw).status_code == expected
+    return call
 
 
 FOREIGN_TOKEN_CASES = {
@@ -323,6 +347,11 @@ FOREIGN_TOKEN_CASES = {
     ("/pbx-media/<token>/<slug>.<any(g711a, g711u, wav):coder>", "GET"): _media,
     ("/api/billing/statements/<label>", "GET"): _billing,
     ("/api/v1/voicemail", "POST"): _voicemail,
+    ("/api/v1/fax/received", "POST"): _gateway("POST", "/api/v1/fax/received", 422, data={"called": "1"}),
+    ("/api/v1/fax/jobs/claim", "POST"): _gateway("POST", "/api/v1/fax/jobs/claim", 204),
+    ("/api/v1/fax/jobs/<fax_id>/document", "GET"): _gateway("GET", "/api/v1/fax/jobs/{fax_id}/document", 404),
+    ("/api/v1/fax/jobs/<fax_id>/result", "POST"): _gateway("POST", "/api/v1/fax/jobs/{fax_id}/result", 404,
+                                                           json={"attempt": 1, "ok": True}),
 }
 
 

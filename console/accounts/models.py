@@ -193,7 +193,8 @@ class PhoneUser(Audited, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(5), default="de")
     package: Mapped[Package] = mapped_column(enum_column(Package))
-    fax_number: Mapped[str | None] = mapped_column(String(20))  # personal fax number, Volle only (§4.3)
+    # personal fax number, Volle only (§4.3): in the block of the user's trunk, unique on the platform
+    fax_number: Mapped[str | None] = mapped_column(String(20), index=True, unique=True)
     home_office: Mapped[bool] = mapped_column(Boolean, default=False)
     # §3.3: when the customer told this user to use another phone for emergency calls away from the site.
     emergency_notice_at: Mapped[datetime | None] = mapped_column()

@@ -249,6 +249,18 @@ def delete_trunk(trunk: Trunk) -> None:
 
 # --- phone users --------------------------------------------------------------------------------------
 
+def _fax_number_problems(user: PhoneUser | None, site: Site, fax: str) -> dict:
+    """A personal fax number lies in the number block of the user's trunk and is nobody else's (§4.3)."""
+    trunk = site.trunk
+    if trunk is not None and not (fax.startswith(trunk.base_number) and trunk.covers(fax[len(trunk.base_number):])):
+        return {"fax_number": _l("The fax number must lie in the number block of site %(site)s (%(block)s).",
+                                 site=site.name, block=trunk.block_label)}
+    clash = db.session.scalar(select(PhoneUser).where(PhoneUser.fax_number == fax))
+    if clash is not None and clash is not user:
+        return {"fax_number": _l("This fax number belongs to another user already.")}
+    return {}
+
+
 def save_phone_user(user: PhoneUser | None, *, pbx: Pbx, site: Site, first_name: str, last_name: str,
                     extension: str, package: Package, email: str | None = None, language: str = "de",
                     fax_number: str | None = None, home_office: bool = False,
@@ -276,6 +288,8 @@ def save_phone_user(user: PhoneUser | None, *, pbx: Pbx, site: Site, first_name:
                 fax = to_e164(fax_number, pbx.country)
             except InvalidNumber as exc:
                 errors["fax_number"] = exc.message
+        if fax is not None:
+            errors.update(_fax_number_problems(user, site, fax))
     if home_office and not emergency_notice_given:
         errors["emergency_notice_given"] = _l("A user working away from the site must be told to use another "
                                               "phone for emergency calls (§3.3). Confirm that the customer did so.")

@@ -43,6 +43,7 @@ MANAGE: dict[str, set[Role]] = {
     "voicemail": {Role.CUSTOMER_ADMIN, Role.END_USER},
     "voicemail_retention": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},   # how long a customer keeps messages
     "voicemail_store": _STAFF,                  # a PBX's store credentials, retrying failed messages
+    "fax_settings": {Role.END_USER},            # §4.3: one's own fax options (notify, attach, reports, language)
 }
 
 # kind → roles that may list objects of that kind
@@ -66,6 +67,7 @@ VIEW: dict[str, set[Role]] = {
     "voicemail": {Role.CUSTOMER_ADMIN, Role.END_USER},   # the web inbox (recordings are private: not staff's)
     "voicemail_retention": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN},
     "voicemail_store": _STAFF,                  # per PBX: the store's address, waiting messages, failures
+    "fax": _STAFF | {Role.RESELLER, Role.CUSTOMER_ADMIN, Role.END_USER},  # §4.3: the fax log, in scope
 }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from console.bounds import FIRST_DAY, LAST_DAY, MAX_ID, MAX_MEASURE
+from console.fax import openapi as fax_openapi
 from console.incidents.models import Category, Impact, Pattern, Priority, State
 
 _STRING = {"type": "string"}
@@ -158,9 +159,11 @@ def _incidents(server_url: str) -> dict:
                     "404": _json("Error", "No such report among yours."),
                     "default": _json("Error", "Any other error (e.g. 405 with Allow, 500 with a request id)."),
                 }}},
+            **fax_openapi.PATHS,   # the fax gateway's hand-over (docs/fax-gateway.md), its own token
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Report": REPORT, "Incident": INCIDENT, "Error": ERROR, "Unqualified": UNQUALIFIED},
+            "schemas": {"Report": REPORT, "Incident": INCIDENT, "Error": ERROR, "Unqualified": UNQUALIFIED,
+                        **fax_openapi.SCHEMAS},
         },
     }

@@ -26,6 +26,8 @@ JOBS: list[Job] = [
     Job("billing.demo_notices", "console.billing.jobs:send_demo_notices", 3600),
     Job("voicemail.process", "console.voicemail.jobs:process_stored", 5),
     Job("voicemail.retention", "console.voicemail.jobs:clean_up_expired", 3600),
+    Job("fax.received", "console.fax.jobs:deliver_received", 10),
+    Job("fax.render", "console.fax.jobs:render_outgoing", 10),
 ]
 
 

@@ -33,6 +33,12 @@ log = logging.getLogger("console.mail.inbound")
 
 INBOUND_HANDLERS: dict[str, str] = {
     "incidents": "console.incidents.mail:handle_inbound",
+    "fax": "console.fax.mailin:handle_inbound",
+}
+# handler name → `check_recipient(mail_from, address) -> SMTP reply | None`, asked at RCPT time: a handler that
+# takes mail only from some senders says so before the message is accepted (the fax domain: never an open relay)
+RECIPIENT_CHECKS: dict[str, str] = {
+    "fax": "console.fax.mailin:check_recipient",
 }
 # handler name → the module with which staff act on a message its handler held (or kept failing on), e.g. file it
 # as a reseller's fault report: `assign_choices(message) -> choices`, `assign_inbound(message, choice, actor)`
@@ -62,10 +68,19 @@ def accepted_domains(settings=None) -> set[str]:
 def handler_for(address: str, settings=None) -> str | None:
     """The handler name for a recipient address, or None when nobody here takes mail for it."""
     local, _, domain = (parseaddr(address)[1] or address).rpartition("@")
+    fax_domain = (settings or _settings()).fax_domain.strip().lower()
+    if local and fax_domain and domain.lower() == fax_domain:
+        return "fax"   # <number>@<FAX_DOMAIN>: console.fax.mailin
     if not local or domain.lower() not in accepted_domains(settings):
         return None
     name = address_map(settings).get(local.lower())
     return name if name in INBOUND_HANDLERS else None
+
+
+def refusal(name: str, mail_from: str | None, address: str) -> str | None:
+    """The handler's RCPT-time reply refusing this sender for this recipient, or None to accept."""
+    path = RECIPIENT_CHECKS.get(name)
+    return import_string(path)(mail_from, address) if path else None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,14 @@ class InboundHandler:
             name = inbound.handler_for(address)
         if name is None:
             return f"550 5.1.1 <{address}>: no such recipient here"
+        try:  # a handler that takes mail only from some senders (the fax domain) asks the database: off the loop
+            refused = await asyncio.get_running_loop().run_in_executor(None, self._refusal, name,
+                                                                       envelope.mail_from, address)
+        except Exception:
+            log.exception("could not check recipient %s for %s", address, envelope.mail_from)
+            return "451 4.3.0 Could not check the recipient; please try again later"
+        if refused:
+            return refused
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
@@ -43,6 +51,10 @@ class InboundHandler:
         for message_id in ids:  # after the reply: the sender never waits for (or sees) a handler
             loop.run_in_executor(None, self._dispatch, message_id)
         return "250 2.0.0 Message accepted"
+
+    def _refusal(self, name: str, mail_from: str, address: str) -> str | None:
+        with self.app.app_context():
+            return inbound.refusal(name, mail_from, address)
 
     def _store(self, mail_from, rcpt_tos, raw, peer) -> list[int]:
         with self.app.app_context():

@@ -14,7 +14,8 @@ PREFIX = "files"
 
 def stores(settings) -> dict[str, Path]:
     """The console's file stores by name; voicemail and fax add theirs here once they exist."""
-    return {"media": Path(settings.media_dir), "voicemail": Path(settings.voicemail_dir)}
+    return {"media": Path(settings.media_dir), "voicemail": Path(settings.voicemail_dir),
+            "fax": Path(settings.fax_dir)}
 
 
 def _stored(root: Path) -> list[Path]:

@@ -111,8 +111,10 @@ def test_personal_fax_number_needs_volle(make_customer, make_user):
     with pytest.raises(RuleViolation) as refused:
         make_user(customer, package=Package.KLINGENDE, fax_number="030 99887766")
     assert "Volle stimme" in messages(refused)
-    user = make_user(customer, package=Package.VOLLE, fax_number="030 / 998 877-66")
-    assert user.fax_number == "+493099887766"
+    base = customer.pbx.sites[0].trunk.base_number   # +4930<n>0: the block -0 … -99
+    written = f"0{base[3:5]} / {base[5:]}-98"
+    user = make_user(customer, package=Package.VOLLE, fax_number=written)
+    assert user.fax_number == base + "98"
 
 
 # --- trunks, number blocks, extensions (§3) ---------------------------------------------------------------

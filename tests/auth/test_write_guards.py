@@ -22,6 +22,9 @@ GUARDED_OTHERWISE = {
     "auth.change_password": "one's own password",
     "incidents_api.create_incident": "a reseller's bearer token (tests/incidents/test_api.py)",
     "voicemail_api.receive": "a PBX's voicemail token (tests/voicemail/test_refusals.py)",
+    "fax_api.received": "the fax gateway's bearer token (tests/test_tenancy.py, tests/fax/)",
+    "fax_api.claim": "the fax gateway's bearer token (tests/test_tenancy.py, tests/fax/)",
+    "fax_api.result": "the fax gateway's bearer token (tests/test_tenancy.py, tests/fax/)",
     # viewers get the page without a form and a POST of theirs saves nothing (tests/directory/test_exchange.py):
     "directory.exchange_account": 'the view builds the form only for can("manage", "exchange")',
 }
