@@ -1,4 +1,4 @@
-"""`ops backup`: one archive with everything a restore needs, and the retention that keeps N days of them.
+"""`flask --app app backup create`: one archive with everything a restore needs, and the retention that keeps N days of them.
 
 What goes in: the database (console/ops/database.py), the directory as LDIF (console/ops/directory.py), every
 file store (console/ops/files.py), and a manifest with the schema revision, counts and each part's SHA-256.

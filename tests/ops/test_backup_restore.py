@@ -225,7 +225,7 @@ def test_the_restore_drill_passes_on_a_good_archive_and_is_on_the_betrieb_page(a
     source, _root = populated
     with source.app.app_context():
         g.locale = "de"
-        result = source.app.test_cli_runner().invoke(args=["ops", "drill", str(path)])
+        result = source.app.test_cli_runner().invoke(args=["backup", "drill", str(path)])
         assert result.exit_code == 0, result.output
         assert "Wiederherstellungsprobe bestanden" in result.output
         assert records.last("drill", ok_only=True).archive == str(path)
@@ -245,7 +245,7 @@ def test_the_restore_drill_fails_on_a_damaged_archive_and_says_why(archive_of_so
                          if name == "directory.ldif" else data)
     with source.app.app_context():
         g.locale = "en"
-        result = source.app.test_cli_runner().invoke(args=["ops", "drill", str(damaged)])
+        result = source.app.test_cli_runner().invoke(args=["backup", "drill", str(damaged)])
         assert result.exit_code == 1
         record = records.last("drill")
         assert not record.ok and "does not match the checksum" in record.detail
