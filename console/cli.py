@@ -23,8 +23,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(directory_cli)
     from console.maintenance.cli import maintenance_cli
     app.cli.add_command(maintenance_cli)
-    from console.ops.cli import ops_cli
-    app.cli.add_command(ops_cli)
+    from console.ops.cli import backup_cli
+    app.cli.add_command(backup_cli)
     from console.jobs.cli import jobs_cli, scheduler_command
     from console.mail.cli import mail_cli, smtpd_command
     for command in (jobs_cli, scheduler_command, mail_cli, smtpd_command):

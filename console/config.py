@@ -124,6 +124,7 @@ class Settings:
     backup_dir: str = str(INSTANCE_DIR / "backups")
     backup_every_hours: int = 24
     backup_keep_days: int = 14
+    backup_key: str = ""  # BACKUP_KEY / CONSOLE_BACKUP_KEY: base64 of 32 bytes; archives are then AES-GCM sealed
     drill_every_days: int = 7  # the restore drill (console/ops/drill.py) restores the newest archive for trial
     # /metrics (console.ops.metrics): a bearer token, and/or the addresses that may read without one.
     metrics_token: str = ""

@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
-from console.cli_types import Id, Port, not_found
+from console.cli_types import Id, Port, Seconds, not_found
 from console.extensions import db
 
 
@@ -20,6 +20,26 @@ def deliver():
     from console.mail.jobs import deliver_due
     report = deliver_due()
     click.echo(str(report))
+
+
+@mail_cli.command("worker")
+@click.option("--poll", default=2.0, show_default=True, type=Seconds(0.05, 3600),
+              help="seconds between looks at the outbox")
+def worker(poll: float):
+    """Send due mail until stopped (SIGTERM/Ctrl-C); run as many as needed, each claims its own messages."""
+    from console.jobs.scheduler import _stop_on_signals
+    from console.mail.jobs import deliver_due
+    stop = _stop_on_signals()
+    click.echo(f"mail worker: looking every {poll} s")
+    while not stop.is_set():
+        try:
+            deliver_due()
+        except Exception:  # noqa: BLE001 - a broken round is logged; the next one tries again
+            db.session.rollback()
+            current_app.logger.exception("mail worker round failed")
+        finally:
+            db.session.remove()
+        stop.wait(poll)
 
 
 @mail_cli.command("retry")

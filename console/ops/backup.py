@@ -1,4 +1,4 @@
-"""`ops backup`: one archive with everything a restore needs, and the retention that keeps N days of them.
+"""`flask --app app backup create`: one archive with everything a restore needs, and the retention that keeps N days of them.
 
 What goes in: the database (console/ops/database.py), the directory as LDIF (console/ops/directory.py), every
 file store (console/ops/files.py), and a manifest with the schema revision, counts and each part's SHA-256.
@@ -19,7 +19,7 @@ from flask import current_app
 from console import clock
 from console.directory.connection import get_directory
 from console.extensions import db
-from console.ops import archive, database, directory, files
+from console.ops import archive, database, directory, files, sealing
 
 PREFIX = "stimme-backup-"
 
@@ -59,9 +59,19 @@ def create(target_dir: Path | None = None) -> Path:
             "files": file_counts,
             "parts": archive.describe_parts(staging),
         }
-        return archive.write(staging, manifest, target_dir / f"{PREFIX}{_stamp(created)}{archive.SUFFIX}")
+        return archive.write(staging, manifest, target_dir / f"{PREFIX}{_stamp(created)}{archive.SUFFIX}",
+                             key=settings.backup_key)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _created(path: Path) -> datetime:
+    """When the archive was made: from its manifest, or for a sealed one (not decrypted just to list it) from
+    the UTC stamp in its name, which create() wrote from the same instant."""
+    if sealing.is_sealed(path):
+        stamp = path.name[len(PREFIX):-len(archive.SUFFIX)]
+        return datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(archive.read_manifest(path)["created"])
 
 
 def existing(target_dir: Path | None = None) -> list[Backup]:
@@ -70,8 +80,8 @@ def existing(target_dir: Path | None = None) -> list[Backup]:
     found = []
     for path in folder.glob(f"{PREFIX}*{archive.SUFFIX}"):
         try:
-            created = datetime.fromisoformat(archive.read_manifest(path)["created"])
-        except (archive.BackupDamaged, KeyError, ValueError):
+            created = _created(path)
+        except (archive.BackupDamaged, KeyError, ValueError, OSError):
             continue
         found.append(Backup(path, created))
     return sorted(found, key=lambda b: b.created, reverse=True)

@@ -1,4 +1,4 @@
-"""`flask --app app ops …`: backup, restore, list the archives."""
+"""`flask --app app backup …`: create, restore, list and drill the archives (one command for each)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from console.cli_types import Text
 
 
-@click.group("ops", help="Operations: backups and restores.")
-def ops_cli():
+@click.group("backup", help="Backups: create, restore, list, drill.")
+def backup_cli():
     pass
 
 
-@ops_cli.command("backup")
+@backup_cli.command("create")
 @click.option("--to", "target_dir", type=Text(4096), help="folder for the archive (default: BACKUP_DIR)")
 def backup_command(target_dir: str | None):
     """Write one archive: database, directory (LDIF), stored files and a manifest with checksums."""
@@ -31,7 +31,7 @@ def backup_command(target_dir: str | None):
                      days=settings.backup_keep_days))
 
 
-@ops_cli.command("restore")
+@backup_cli.command("restore")
 @click.argument("archive_path", metavar="ARCHIVE", type=Text(4096))
 def restore_command(archive_path: str):
     """Restore ARCHIVE into this installation, which must be empty (new database, directory, file stores)."""
@@ -45,7 +45,7 @@ def restore_command(archive_path: str):
                  tables=result.tables, rows=result.rows, entries=result.entries, files=sum(result.files.values())))
 
 
-@ops_cli.command("list")
+@backup_cli.command("list")
 def list_command():
     """The archives in BACKUP_DIR, newest first."""
     from console.ops import backup
@@ -53,7 +53,7 @@ def list_command():
         click.echo(f"{item.created.isoformat(timespec='seconds')}  {item.path.stat().st_size:>12}  {item.path}")
 
 
-@ops_cli.command("drill")
+@backup_cli.command("drill")
 @click.argument("archive_path", metavar="ARCHIVE", required=False, type=Text(4096))
 def drill_command(archive_path: str | None):
     """Restore ARCHIVE (optional; default: the newest) into a scratch database and slapd and compare with its manifest."""

@@ -1,4 +1,4 @@
-"""`ops restore ARCHIVE`: load a backup into an *empty* installation, after every check has passed.
+"""`flask --app app backup restore ARCHIVE`: load a backup into an *empty* installation, after every check has passed.
 
 Refused, with nothing changed: a damaged or truncated archive (checksums), an archive of another schema revision
 (install the version that has it), a target that already holds data (database tables, directory entries below

@@ -1,4 +1,4 @@
-"""The backup as staff run it: `flask --app app ops backup`, the scheduled job, and retention."""
+"""The backup as staff run it: `flask --app app backup create`, the scheduled job, and retention."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,14 +33,14 @@ def backups(console, tmp_path):
 
 
 def test_the_command_writes_an_archive_and_says_where(console, backups):
-    result = console.app.test_cli_runner().invoke(args=["ops", "backup", "--to", str(backups)])
+    result = console.app.test_cli_runner().invoke(args=["backup", "create", "--to", str(backups)])
     assert result.exit_code == 0, result.output
     [written] = backups.glob("stimme-backup-*.tar")
     assert f"Sicherung geschrieben: {written}" in result.output
 
 
 def test_restore_of_a_missing_archive_is_a_clear_error(console, backups):
-    result = console.app.test_cli_runner().invoke(args=["ops", "restore", str(backups / "nichts.tar")])
+    result = console.app.test_cli_runner().invoke(args=["backup", "restore", str(backups / "nichts.tar")])
     assert result.exit_code == 1
     assert "Unter" in result.output and "liegt kein Archiv" in result.output
 

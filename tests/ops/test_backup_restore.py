@@ -6,10 +6,12 @@ truncated and a wrong-revision archive, and a target that is not empty, are refu
 """
 from __future__ import annotations
 
+import base64
 import io
 import json
 import subprocess
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 
 import flask_migrate
@@ -29,7 +31,7 @@ from console.extensions import db
 from console.media import jobs as media_jobs
 from console.media import services as media
 from console.media.models import MediaKind
-from console.ops import archive, backup
+from console.ops import archive, backup, sealing
 from console.ops.archive import BackupDamaged
 from console.ops.restore import RestoreRefused, restore
 from tests.conftest import TEST_PASSWORD, Browser
@@ -225,7 +227,7 @@ def test_the_restore_drill_passes_on_a_good_archive_and_is_on_the_betrieb_page(a
     source, _root = populated
     with source.app.app_context():
         g.locale = "de"
-        result = source.app.test_cli_runner().invoke(args=["ops", "drill", str(path)])
+        result = source.app.test_cli_runner().invoke(args=["backup", "drill", str(path)])
         assert result.exit_code == 0, result.output
         assert "Wiederherstellungsprobe bestanden" in result.output
         assert records.last("drill", ok_only=True).archive == str(path)
@@ -245,7 +247,78 @@ def test_the_restore_drill_fails_on_a_damaged_archive_and_says_why(archive_of_so
                          if name == "directory.ldif" else data)
     with source.app.app_context():
         g.locale = "en"
-        result = source.app.test_cli_runner().invoke(args=["ops", "drill", str(damaged)])
+        result = source.app.test_cli_runner().invoke(args=["backup", "drill", str(damaged)])
         assert result.exit_code == 1
         record = records.last("drill")
         assert not record.ok and "does not match the checksum" in record.detail
+
+
+KEY = base64.b64encode(bytes(range(32))).decode()
+OTHER_KEY = base64.b64encode(bytes(range(1, 33))).decode()
+
+
+@pytest.fixture
+def sealed_target(tmp_path):
+    made = installation(tmp_path, "dsts", backup_key=KEY)
+    yield made
+    made.close()
+
+
+def _sealed_copy(path: Path, into: Path) -> Path:
+    copy = into / path.name
+    sealing.seal(path, copy, KEY)
+    return copy
+
+
+def test_a_sealed_archive_is_encrypted_and_restores_with_its_key(archive_of_source, sealed_target, tmp_path):
+    path, seen = archive_of_source
+    sealed = _sealed_copy(path, tmp_path)
+    raw = sealed.read_bytes()
+    assert raw.startswith(sealing.MAGIC) and b"manifest.json" not in raw and REPORT_TITLE.encode() not in raw
+    with sealed_target.app.app_context():
+        g.locale = "en"
+        restore(sealed)
+        assert _all_rows() == seen["rows"]
+    assert _files(sealed_target.settings.media_dir) == seen["files"]
+
+
+def test_a_sealed_archive_without_the_key_or_with_another_is_refused(archive_of_source, target, tmp_path):
+    path, _seen = archive_of_source
+    sealed = _sealed_copy(path, tmp_path)
+    with target.app.app_context():
+        g.locale = "en"
+        with pytest.raises(archive.BackupDamaged, match="is encrypted: set CONSOLE_BACKUP_KEY"):
+            restore(sealed)
+        target.app.extensions["settings"] = replace(target.settings, backup_key=OTHER_KEY)
+        try:
+            with pytest.raises(archive.BackupDamaged, match="made with another key"):
+                restore(sealed)
+        finally:
+            target.app.extensions["settings"] = target.settings
+    assert _empty(target)
+
+
+def test_a_damaged_sealed_archive_is_refused(archive_of_source, sealed_target, tmp_path):
+    path, _seen = archive_of_source
+    sealed = _sealed_copy(path, tmp_path)
+    data = bytearray(sealed.read_bytes())
+    data[-5] ^= 0x01
+    sealed.write_bytes(bytes(data))
+    with sealed_target.app.app_context():
+        g.locale = "en"
+        with pytest.raises(archive.BackupDamaged, match="damaged or truncated"):
+            restore(sealed)
+    assert _empty(sealed_target)
+
+
+def test_create_seals_with_the_key_and_lists_the_sealed_archive(populated, tmp_path):
+    source, _root = populated
+    with source.app.app_context():
+        source.app.extensions["settings"] = replace(source.settings, backup_key=KEY)
+        try:
+            made = backup.create(tmp_path)
+            assert sealing.is_sealed(made)
+            assert [item.path for item in backup.existing(tmp_path)] == [made]
+            assert archive.read_manifest(made)["revision"]
+        finally:
+            source.app.extensions["settings"] = source.settings
