@@ -165,6 +165,10 @@ def _check(form: ReportForm, reseller_for):
         form.customer_id.errors = [_("Choose the customer.")]
         return None, None
     checked = check_report(data, customer)
+    if form.started_at.process_errors:   # a date without a time (or the reverse): said once, on the field
+        checked.missing = [name for name in checked.missing if name != "started_at"]
+        checked.invalid["started_at"] = form.started_at.process_errors[0]
+        form.started_at.errors = []
     if not checked.qualified:
         apply_errors(form, RuleViolation({**checked.missing_messages(), **checked.invalid}))
         form.form_errors.append(_("The report is not complete yet: %(count)d field(s) to fill in or correct.",
@@ -185,12 +189,14 @@ def _uploads(form) -> list[services.Upload]:
 def new():
     form = ReportForm()
     _customer_choices(form)
-    if request.method == "POST" and form.validate():
+    if request.method == "POST":   # checked even when a field could not be read: every problem named at once
+        valid = form.validate()
         reseller, checked = _check(form, current_user.reseller)
-        if checked is not None and checked.qualified:
+        if valid and checked is not None and checked.qualified:
+            priority = form.suggested_priority() or services.implied_priority(checked.values.get("impact"))
             try:
                 incident = services.file_report(reseller, checked, channel=Channel.FORM, actor=current_user,
-                                                attachments=_uploads(form))
+                                                priority=priority, attachments=_uploads(form))
             except RuleViolation as exc:
                 db.session.rollback()
                 apply_errors(form, exc)
@@ -211,18 +217,20 @@ def complete(incident_id: int):
     form = ReportForm(obj=incident, customer_id=str(incident.customer_id or ""),
                       site_ids=[str(s.id) for s in incident.sites], category=value(incident.category),
                       impact=value(incident.impact), pattern=value(incident.pattern))
+    del form.priority   # staff set the urgency of a filed report on the desk
     if request.method == "GET":
         form.affected_numbers.data = "\n".join(incident.affected_numbers or [])
         form.example_calls.data = "\n".join(f"{c['at'][:16].replace('T', ' ')}, {c['from']}, {c['to']}"
                                             for c in incident.example_calls or [])
-        form.started_at.data = incident.started_at.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M") \
-            if incident.started_at else ""
+        form.started_at.data = incident.started_at.astimezone(BERLIN).replace(tzinfo=None) \
+            if incident.started_at else None
     _customer_choices(form)
-    if request.method == "POST" and form.validate():
+    if request.method == "POST":
+        valid = form.validate()
         reseller, checked = _check(form, incident.reseller)
         if checked is not None and reseller.id != incident.reseller_id:
             abort(404)
-        if checked is not None and checked.qualified:
+        if valid and checked is not None and checked.qualified:
             services.complete_report(incident, checked, current_user)
             db.session.commit()
             flash(_("Fault report %(number)s is complete.", number=incident.number), "success")
@@ -230,25 +238,3 @@ def complete(incident_id: int):
     return render("incidents/form.html", form=form, title=_("Complete fault report %(number)s",
                                                             number=incident.number),
                   cancel=url_for(".detail", incident_id=incident.id))
-
-
-@bp.get("/<int:incident_id>")
-@requires("view", "incident")
-def detail(incident_id: int):
-    incident = get_or_404(Incident, incident_id, current_user)
-    events = [e for e in incident.events if current_user.is_staff or e.public]
-    staff = db.session.scalars(select(Login).where(Login.active_staff()).order_by(Login.name)).all() \
-        if current_user.is_staff else []
-    return render("incidents/detail.html", incident=incident, events=events, sla=status_of(incident),
-                  now=clock.now(), staff=staff, states=state_choices(), priorities=priority_choices(),
-                  findings=network_findings(incident.delay_ms, incident.jitter_ms, incident.loss_percent),
-                  can_work=can(current_user, "manage", "incident_work"), attachments=_attachments(incident),
-                  field_labels=FIELD_LABELS)
-
-
-def _attachments(incident: Incident):
-    from console.incidents.models import IncidentAttachment
-    return db.session.execute(select(IncidentAttachment.id, IncidentAttachment.filename, IncidentAttachment.size,
-                                     IncidentAttachment.content_type)
-                              .where(IncidentAttachment.incident_id == incident.id)
-                              .order_by(IncidentAttachment.id)).all()
