@@ -5,8 +5,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from console import clock
 from console.clock import BERLIN
@@ -17,10 +17,10 @@ from console.auth.scope import get_or_404, scoped
 from console.bounds import parse_id, search_term
 from console.errors import RuleViolation
 from console.extensions import db
-from console.incidents import services
+from console.incidents import overviews, services
 from console.incidents.blueprint import bp
 from console.incidents.forms import ReportForm, state_choices, priority_choices
-from console.incidents.models import Channel, Incident, OPEN_STATES, Priority, State
+from console.incidents.models import Channel, Incident, IncidentEvent, OPEN_STATES, Priority, State
 from console.incidents.qualification import FIELD_LABELS, check_report, network_findings
 from console.incidents.search import matching
 from console.incidents.sla import status_of
@@ -29,11 +29,16 @@ from console.web.render import apply_errors, is_fragment_request, paginate, rend
 
 # The list's rows: only the columns a row shows, as plain rows (no ORM objects for a read-only table). Built once;
 # each request adds its WHERE (tenancy and filters).
+_LAST_CHANGED = (select(func.max(IncidentEvent.at)).where(IncidentEvent.incident_id == Incident.id)
+                 .correlate(Incident).scalar_subquery())
+_ASSIGNEE = aliased(Login)
 LIST_ROWS = (select(Incident.id, Incident.number, Incident.title, Incident.qualified, Incident.priority,
                     Incident.state, Incident.opened_at, Incident.sla_breached, Incident.sla_due_at,
-                    Customer.name.label("customer_name"), Reseller.name.label("reseller_name"))
+                    Customer.name.label("customer_name"), Reseller.name.label("reseller_name"),
+                    _ASSIGNEE.name.label("assignee_name"), _LAST_CHANGED.label("last_changed"))
              .outerjoin(Customer, Customer.id == Incident.customer_id)
              .outerjoin(Reseller, Reseller.id == Incident.reseller_id)
+             .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Incident.assignee_id)
              .order_by(Incident.opened_at.desc(), Incident.id.desc()))
 
 
@@ -57,7 +62,7 @@ def filtered_incidents(login: Login, args) -> Select:
     q = search_term(args.get("q"))
     if q:
         query = query.where(matching(q))
-    return query
+    return overviews.restrict(query, args.get("view", ""), login)
 
 
 @bp.get("/")
@@ -69,15 +74,44 @@ def index():
     context = dict(page=page, state_labels=dict(states), now=clock.now())
     if is_fragment_request():  # htmx wants only the rows: no filter bar to fill
         return render("incidents/index.html", "incidents/_rows.html", **context)
+    chosen = chosen_filters(current_user, request.args)
     return render("incidents/index.html", "incidents/_rows.html", states=states,
-                  priorities=priority_choices(),
-                  menus=filter_menus(current_user), chosen=chosen_filters(current_user, request.args), **context)
+                  priorities=priority_choices(), menus=filter_menus(current_user), chosen=chosen,
+                  chips=filter_chips(request.args, chosen, dict(states)), overviews=overviews.counts(current_user),
+                  **context)
+
+
+def filter_chips(args, chosen: dict[str, str], states: dict[str, str]) -> list[tuple[str, str]]:
+    """The list's active filters as (text, the list's address without it): "State: New", "Customer: Beta AG"."""
+    labels = {"state": _("State"), "priority": _("Priority"), **{k: str(v) for k, v in MENU_LABELS.items()}}
+    values = {"state": {"open": _("Open"), **states}, "priority": {p.value: p.value for p in Priority}}
+    chips = []
+    for param in ("view", "state", "priority", *MENU_LABELS, "breached", "q"):
+        value = args.get(param)
+        if not value:
+            continue
+        if param == "view":
+            overview = overviews.BY_KEY.get(value)
+            text = str(overview.label) if overview else None
+        elif param == "breached":
+            text = _("SLA breached")
+        elif param == "q":
+            text = _("Search: %(term)s", term=value)
+        elif param in chosen:
+            text = f"{labels[param]}: {chosen[param]}"
+        else:
+            known = values.get(param, {}).get(value)
+            text = f"{labels[param]}: {known}" if known else None
+        if text:
+            rest = {k: v for k, v in args.items() if k in LIST_ARGS and k != param and v}
+            chips.append((text, url_for("incidents.index", **rest)))
+    return chips
 
 
 # Filters with open-ended choices (a platform has thousands of customers): a menu that loads its choices only
 # when opened, and searches them, instead of a <select> with every customer on every page.
 MENU_SIZE = 30
-LIST_ARGS = ("q", "state", "priority", "breached", "customer_id", "reseller_id", "assignee_id")
+LIST_ARGS = ("q", "state", "priority", "breached", "customer_id", "reseller_id", "assignee_id", "view")
 MENU_LABELS = {"customer_id": _l("Customer"), "reseller_id": _l("Reseller"), "assignee_id": _l("Assignee")}
 
 
