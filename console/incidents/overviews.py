@@ -14,8 +14,8 @@ from console.extensions import db
 from console.incidents.models import OPEN_STATES, Incident, State
 
 # "SLA due within the next service hours": the next deadline falls within this many service minutes from now
-# (half a service day), or has already passed.
-DUE_SOON_SERVICE_MINUTES = 4 * 60
+# (a quarter of a service day), or has already passed.
+DUE_SOON_SERVICE_MINUTES = 2 * 60
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Overview:
 OVERVIEWS = (
     Overview("mine", _l("Assigned to me"), True),
     Overview("unassigned", _l("Unassigned"), True),
-    Overview("due", _l("SLA due within 4 service hours"), True),
+    Overview("due", _l("SLA due within 2 service hours"), True),
     Overview("waiting", _l("Waiting for reseller"), False),
 )
 BY_KEY = {o.key: o for o in OVERVIEWS}
