@@ -77,7 +77,7 @@ class DateAndTimeWidget:
 
 class DateAndTimeField(fields.Field):
     """A Berlin wall-clock time from a date field and a time field of the same name (data: a naive datetime,
-    or None when both are empty). One part without the other, or a day out of range, is an error on the field
+    or None when both are empty; a single ISO value with an offset, as a script may send, is that aware instant). One part without the other, or a day out of range, is an error on the field
     that names what is missing."""
     widget = DateAndTimeWidget()
 
@@ -98,6 +98,15 @@ class DateAndTimeField(fields.Field):
     def process_formdata(self, valuelist):
         values = [(v or "").strip() for v in valuelist or ()]
         if len(values) == 1 and len(values[0]) > 10:   # one value "2026-11-27 09:30" (a client without the pair)
+            try:
+                instant = datetime.fromisoformat(values[0])
+            except ValueError:
+                instant = None
+            if instant is not None and instant.tzinfo is not None:   # with its offset: that instant, as given
+                if not day_in_range(instant.date()):
+                    raise ValueError(str(DATE_MESSAGE))
+                self.data = instant
+                return
             values = values[0].replace("T", " ", 1).split(" ", 1)
         day, time = (values + ["", ""])[:2]
         day, time = day.strip(), time.strip()
