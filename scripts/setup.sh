@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv python3-dev build-essential slapd ldap-utils libldap2-dev libsasl2-dev)
+# chromium: the browser tests (tests/browser/) drive it with Playwright; Playwright never downloads a browser
+APT_PACKAGES=(python3-venv python3-dev build-essential slapd ldap-utils libldap2-dev libsasl2-dev chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
