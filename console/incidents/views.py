@@ -12,18 +12,17 @@ from console import clock
 from console.clock import BERLIN
 from console.accounts.models import Customer, Pbx, Reseller
 from console.auth.models import Login
-from console.auth.permissions import can, requires
+from console.auth.permissions import requires
 from console.auth.scope import get_or_404, scoped
 from console.bounds import parse_id, search_term
 from console.errors import RuleViolation
 from console.extensions import db
-from console.incidents import overviews, services
+from console.incidents import services, worklists
 from console.incidents.blueprint import bp
 from console.incidents.forms import ReportForm, state_choices, priority_choices
 from console.incidents.models import Channel, Incident, IncidentEvent, OPEN_STATES, Priority, State
-from console.incidents.qualification import FIELD_LABELS, check_report, network_findings
+from console.incidents.qualification import check_report
 from console.incidents.search import matching
-from console.incidents.sla import status_of
 from console.web.render import apply_errors, is_fragment_request, paginate, render, search
 
 
@@ -62,7 +61,7 @@ def filtered_incidents(login: Login, args) -> Select:
     q = search_term(args.get("q"))
     if q:
         query = query.where(matching(q))
-    return overviews.restrict(query, args.get("view", ""), login)
+    return worklists.restrict(query, args.get("view", ""), login)
 
 
 @bp.get("/")
@@ -77,7 +76,8 @@ def index():
     chosen = chosen_filters(current_user, request.args)
     return render("incidents/index.html", "incidents/_rows.html", states=states,
                   priorities=priority_choices(), menus=filter_menus(current_user), chosen=chosen,
-                  chips=filter_chips(request.args, chosen, dict(states)), overviews=overviews.counts(current_user),
+                  chips=filter_chips(request.args, chosen, dict(states)),
+                  overviews=worklists.counts(current_user),
                   **context)
 
 
@@ -91,7 +91,7 @@ def filter_chips(args, chosen: dict[str, str], states: dict[str, str]) -> list[t
         if not value:
             continue
         if param == "view":
-            overview = overviews.BY_KEY.get(value)
+            overview = worklists.BY_KEY.get(value)
             text = str(overview.label) if overview else None
         elif param == "breached":
             text = _("SLA breached")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from console.auth.models import Role
 from console.extensions import db
-from console.incidents.models import Incident, Priority, State, TimeEntry
+from console.incidents.models import Priority, State, TimeEntry
 from console.mail.jobs import deliver_due
 from console.mail.models import OutboxMessage
 from tests.incidents.factories import make_incident
@@ -147,6 +147,7 @@ def test_with_htmx_a_save_returns_the_desk_in_place(make_customer, make_login, s
     html = saved.get_data(as_text=True)
     assert saved.status_code == 200
     assert 'id="desk"' in html and "<html" not in html and "Gespeichert." in html
+    assert html.count('id="timeline-heading"') == 1 and html.count('id="desk"') == 1   # swapped whole
     assert 'hx-target="#desk"' in html and incident.priority is Priority.P2
     refused = staff.post(f"/incidents/{incident.id}/attributes", {"state": "resolved", "priority": "P2",
                                                                   "assignee_id": "0"}, headers=hx)

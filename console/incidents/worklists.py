@@ -1,4 +1,4 @@
-"""Saved overviews of the fault-report list (issue 14, after Zammad's "my tickets" and "escalating"): one
+"""Saved worklists of the fault-report list (issue 14, after Zammad's "my tickets" and "escalating"): one
 definition each, used by the list's ?view= and by the counts on the staff dashboard and above the list."""
 from __future__ import annotations
 
