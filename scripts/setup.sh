@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv python3-dev build-essential slapd ldap-utils libldap2-dev libsasl2-dev espeak-ng)
+# espeak-ng: speech for the voicemail tests; chromium: the browser tests (tests/browser/) drive it with
+# Playwright, which never downloads a browser
+APT_PACKAGES=(python3-venv python3-dev build-essential slapd ldap-utils libldap2-dev libsasl2-dev espeak-ng chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

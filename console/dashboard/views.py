@@ -11,6 +11,7 @@ from console.auth.permissions import can
 from console.auth.scope import scoped
 from console.clock import today_berlin
 from console.dashboard.blueprint import bp
+from console.incidents import worklists
 from console.incidents.availability import year_report
 from console.incidents.models import Incident, Priority, State
 from console.extensions import db
@@ -34,6 +35,7 @@ def index():
     customer = current_user.customer if current_user.role is Role.CUSTOMER_ADMIN else None
     return render("dashboard/index.html", stats=stats, demos=demos, today=today, customer=customer,
                   incidents=_open_incidents(), availability=_availability(),
+                  overviews=worklists.counts(current_user) if can(current_user, "view", "incident") else [],
                   windows=notices.banner_windows(current_user))
 
 

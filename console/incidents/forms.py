@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from console.incidents.models import Category, Impact, Pattern, Priority, State
 from console.incidents.qualification import FIELD_LABELS
-from console.web.fields import DateField, DateTimeLocalField, IntegerField, coerce_id
+from console.web.fields import DateAndTimeField, DateField, DateTimeLocalField, IntegerField, coerce_id
 
 
 def category_choices():
@@ -39,6 +39,10 @@ def state_choices() -> list[tuple[str, str]]:
             (State.CLOSED.value, _("Closed"))]
 
 
+def suggested_priority_choices():
+    return [("", _l("As the impact implies"))] + priority_choices()
+
+
 def priority_choices() -> list[tuple[str, str]]:
     return [(Priority.P1.value, _("P1 – total outage")), (Priority.P2.value, _("P2 – major")),
             (Priority.P3.value, _("P3 – minor")), (Priority.P4.value, _("P4 – question or wish"))]
@@ -55,8 +59,13 @@ class ReportForm(FlaskForm):
     impact = SelectField(FIELD_LABELS["impact"], choices=impact_choices, validate_choice=False)
     affected_numbers = TextAreaField(FIELD_LABELS["affected_numbers"],
                                      description=_l("One per line or separated by commas, with area code."))
-    started_at = StringField(FIELD_LABELS["started_at"], description=_l("e.g. 2026-11-27 09:30"))
+    started_at = DateAndTimeField(FIELD_LABELS["started_at"], description=_l("Berlin time."),
+                                  date_label=_l("Day the fault started"), time_label=_l("Time the fault started"))
     pattern = SelectField(FIELD_LABELS["pattern"], choices=pattern_choices, validate_choice=False)
+    priority = SelectField(_l("Urgency (your suggestion)"), choices=suggested_priority_choices,
+                           validate_choice=False, description=_l(
+                               "Left empty, the impact decides: the whole PBX down is P1, a site P2, otherwise "
+                               "P3. Our staff confirm or change it."))
     reproduction = TextAreaField(FIELD_LABELS["reproduction"])
     example_calls = TextAreaField(FIELD_LABELS["example_calls"], description=_l(
         "One call per line: date time, from, to — e.g. 2026-11-27 10:15, 030 1234567, 0171 2345678"))
@@ -68,6 +77,10 @@ class ReportForm(FlaskForm):
     description = TextAreaField(_l("Anything else"))
     attachment = FileField(_l("Screenshot or packet capture (up to 10 MB)"))
 
+    def suggested_priority(self) -> Priority | None:
+        """The urgency the reporter chose, or None (then the impact implies it: services.implied_priority)."""
+        return Priority(self.priority.data) if self.priority.data in {p.value for p in Priority} else None
+
     def report_data(self) -> dict:
         return {name: getattr(self, name).data for name in (
             "title", "customer_id", "site_ids", "category", "impact", "affected_numbers", "started_at", "pattern",
@@ -75,27 +88,50 @@ class ReportForm(FlaskForm):
             "loss_percent", "description")}
 
 
-class StateForm(FlaskForm):
+RESOLUTION_HELP = _l("When resolving: what was done, in a sentence or two. The reseller receives it by mail.")
+
+
+class AttributesForm(FlaskForm):
+    """The desk's attribute panel: everything about the report's handling, saved with one button."""
     state = SelectField(_l("State"), choices=state_choices)
-
-
-class PriorityForm(FlaskForm):
     priority = SelectField(_l("Priority"), choices=priority_choices)
-
-
-class AssignForm(FlaskForm):
     assignee_id = SelectField(_l("Assignee"), coerce=coerce_id)
+    resolution_note = TextAreaField(_l("Resolution note"), validators=[Optional(), Length(max=2000)],
+                                    description=RESOLUTION_HELP)
 
 
-class MessageForm(FlaskForm):
-    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
+def state_after_choices() -> list[tuple[str, str]]:
+    labels = dict(state_choices())
+    return [("", _("Unchanged"))] + [(s.value, labels[s.value]) for s in (State.IN_PROGRESS, State.WAITING,
+                                                                          State.RESOLVED)]
+
+
+class ComposerForm(FlaskForm):
+    """The reply composer: a public reply or an internal note, the state after sending, time spent."""
+    body = TextAreaField(_l("Message"), validators=[Optional(), Length(max=20000)])
+    visibility = SelectField(_l("Send as"), choices=lambda: [("public", _("Public reply (mailed to the reseller)")),
+                                                            ("internal", _("Internal note (staff only)"))],
+                             default="public")
+    state_after = SelectField(_l("State after sending"), choices=state_after_choices, default="")
+    resolution_note = TextAreaField(_l("Resolution note"), validators=[Optional(), Length(max=2000)],
+                                    description=_l("Only when resolving; empty: the public reply is the note."))
+    minutes = IntegerField(_l("Time spent (minutes)"), validators=[Optional(), NumberRange(min=1, max=1440)])
+    place = SelectField(_l("Where"), choices=lambda: [("remote", _("Remote")),
+                                                      ("on_site", _("On site (billable, §7.11)"))],
+                        default="remote")
 
 
 class TimeForm(FlaskForm):
+    """Time worked on another day than today (today's time goes with the reply composer)."""
     minutes = IntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(min=1, max=1440)])
     on_site = BooleanField(_l("On site (billable, §7.11)"))
     worked_on = DateField(_l("Day"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+
+class ReplyForm(FlaskForm):
+    """The reseller's answer."""
+    body = TextAreaField(_l("Your answer"), validators=[DataRequired(), Length(max=20000)])
 
 
 class MergeForm(FlaskForm):

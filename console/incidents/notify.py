@@ -73,3 +73,37 @@ def sla_warning(incident: Incident, clock_name: str, due, recipient: str, langua
     queue_mail(key=f"incident-{incident.id}-sla-{clock_name}-{due:%Y%m%dT%H%M}-{recipient}", to=recipient,
                template="incidents/sla_warning", language=language,
                context=_context(incident, clock_name=clock_name, due=due, now=clock.now()))
+
+
+# --- the reseller's turn, and the end of it (issue 14) -------------------------------------------------------
+# One mail per step, keyed by the timeline event that made it: a retried request queues nothing twice. Each goes
+# to the reporter in the report's language, with the link to answer (or, for an incomplete report, to complete).
+
+def _answer_link(incident: Incident) -> str:
+    return f"{_base_url()}/incidents/{incident.id}" + ("" if incident.qualified else "/complete")
+
+
+def _step(incident: Incident, event: IncidentEvent, template: str, **extra) -> None:
+    if not incident.reporter_email:
+        return
+    queue_mail(key=f"incident-{incident.id}-{template}-{event.id}", to=incident.reporter_email,
+               template=f"incidents/{template}", language=incident.language, field="reporter_email",
+               context=_context(incident, event=event, answer_link=_answer_link(incident), **extra),
+               **_thread(_mail_of_reporter(incident)))
+
+
+def waiting(incident: Incident, event: IncidentEvent, question: str) -> None:
+    """The report waits for the reseller: the question, and where to answer it."""
+    _step(incident, event, "waiting", question=question)
+
+
+def resolved(incident: Incident, event: IncidentEvent, note: str) -> None:
+    _step(incident, event, "resolved", note=note)
+
+
+def reopened(incident: Incident, event: IncidentEvent) -> None:
+    _step(incident, event, "reopened")
+
+
+def merged(incident: Incident, event: IncidentEvent, target: Incident) -> None:
+    _step(incident, event, "merged", target=target, target_link=f"{_base_url()}/incidents/{target.id}")

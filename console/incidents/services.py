@@ -16,8 +16,8 @@ from console.bounds import clean_filename
 from console.errors import RuleViolation
 from console.extensions import db
 from console.incidents import notify, search
-from console.incidents.models import (OPEN_STATES, ApiToken, Channel, EventKind, Incident, IncidentAttachment,
-                                      IncidentEvent, Outage, Priority, SlaTarget, State, TimeEntry)
+from console.incidents.models import (OPEN_STATES, ApiToken, Channel, EventKind, Impact, Incident,
+                                      IncidentAttachment, IncidentEvent, Outage, Priority, SlaTarget, State, TimeEntry)
 from console.incidents.qualification import CheckedReport
 from console.incidents.sla import recompute_sla
 from console.mail import addresses
@@ -39,6 +39,11 @@ ALLOWED_ATTACHMENT_TYPES = {
 }
 ALLOWED_ATTACHMENT_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".txt", ".log", ".pcap", ".pcapng",
                                ".eml"}
+
+
+def state_label(state: State) -> str:
+    from console.incidents.timeline import STATE_LABELS
+    return str(STATE_LABELS[state])
 
 
 def _label(actor: Login | None) -> str:
@@ -69,6 +74,14 @@ def _apply(incident: Incident, checked: CheckedReport) -> None:
     incident.example_calls = v.get("example_calls", [])
     incident.missing_fields = list(checked.missing)
     incident.qualified = checked.qualified
+
+
+# What the impact implies when the reporter suggests no urgency: a total outage is P1 (issue 14).
+IMPLIED_PRIORITY = {Impact.PBX: Priority.P1, Impact.SITE: Priority.P2}
+
+
+def implied_priority(impact: Impact | None) -> Priority:
+    return IMPLIED_PRIORITY.get(impact, Priority.P3)
 
 
 @dataclass(frozen=True)
@@ -103,7 +116,7 @@ def file_report(reseller: Reseller, checked: CheckedReport, *, channel: Channel,
     _apply(incident, checked)
     db.session.flush()
     incident.number = f"{incident.opened_at.astimezone(clock.BERLIN).year}-{incident.id:06d}"
-    _event(incident, EventKind.CREATED, actor, new=channel.value, at=incident.opened_at)
+    _event(incident, EventKind.CREATED, actor, old=priority.value, new=channel.value, at=incident.opened_at)
     search.refresh(incident)
     refused = []
     for attachment in attachments:
@@ -132,15 +145,30 @@ def complete_report(incident: Incident, checked: CheckedReport, actor: Login) ->
     return incident
 
 
-def change_state(incident: Incident, new: State, actor: Login) -> None:
+def change_state(incident: Incident, new: State, actor: Login | None, *, note: str | None = None,
+                 question: str | None = None) -> IncidentEvent | None:
+    """Move the report on; `note` (a resolution note) is kept on the state event. When staff move it, the
+    reseller is told what needs or ends their attention: waiting for them (with `question`), resolved (with the
+    note), reopened."""
     if new is incident.state:
-        return
+        return None
     if new not in TRANSITIONS[incident.state]:
-        raise RuleViolation(state=_l("An incident that is %(old)s cannot become %(new)s.",
-                                     old=incident.state.value, new=new.value))
-    _event(incident, EventKind.STATE, actor, old=incident.state.value, new=new.value)
+        raise RuleViolation(state=_l("A report that is %(old)s cannot become %(new)s.",
+                                     old=state_label(incident.state), new=state_label(new)))
+    old = incident.state
+    event = _event(incident, EventKind.STATE, actor, old=old.value, new=new.value,
+                   body=(note or "").strip() or None)
     incident.state = new
     recompute_sla(incident)
+    if actor is not None and actor.is_staff:
+        db.session.flush()   # the event's id keys the mail
+        if new is State.WAITING:
+            notify.waiting(incident, event, (question or "").strip())
+        elif new is State.RESOLVED:
+            notify.resolved(incident, event, event.body or "")
+        elif old in (State.RESOLVED, State.CLOSED):
+            notify.reopened(incident, event)
+    return event
 
 
 def set_priority(incident: Incident, priority: Priority, actor: Login) -> None:
@@ -160,8 +188,9 @@ def assign(incident: Incident, assignee: Login | None, actor: Login) -> None:
     db.session.flush()
 
 
-def add_reply(incident: Incident, body: str, actor: Login) -> IncidentEvent:
-    """A public reply: mailed to the reporter; a staff reply meets the response/update clock."""
+def add_reply(incident: Incident, body: str, actor: Login, *, mail: bool = True) -> IncidentEvent:
+    """A public reply: mailed to the reporter (unless the state mail that follows carries it, mail=False); a
+    staff reply meets the response/update clock."""
     if not body.strip():
         raise RuleViolation(body=_l("Write a reply."))
     event = _event(incident, EventKind.REPLY, actor, body=body.strip())
@@ -171,7 +200,9 @@ def add_reply(incident: Incident, body: str, actor: Login) -> IncidentEvent:
         change_state(incident, State.IN_PROGRESS, actor)   # the reseller answered: the clocks run again
     else:
         recompute_sla(incident)
-    notify.reply(incident, event)
+    if mail:
+        db.session.flush()
+        notify.reply(incident, event)
     return event
 
 
@@ -200,7 +231,7 @@ def merge(duplicate: Incident, target: Incident, actor: Login) -> None:
         raise RuleViolation(target=_l("An incident cannot be merged into itself."))
     if duplicate.reseller_id != target.reseller_id:
         raise RuleViolation(target=_l("Only incidents of the same reseller can be merged."))
-    _event(duplicate, EventKind.MERGED, actor, new=target.number)
+    merged_event = _event(duplicate, EventKind.MERGED, actor, new=target.number)
     _event(target, EventKind.NOTE, actor, body=str(_l("Incident %(number)s was merged into this one.",
                                                       number=duplicate.number)))
     duplicate.merged_into = target
@@ -208,6 +239,8 @@ def merge(duplicate: Incident, target: Incident, actor: Login) -> None:
         _event(duplicate, EventKind.STATE, actor, old=duplicate.state.value, new=State.CLOSED.value)
         duplicate.state = State.CLOSED
     recompute_sla(duplicate)
+    db.session.flush()
+    notify.merged(duplicate, merged_event, target)
 
 
 def add_attachment(incident: Incident, filename: str, content_type: str, data: bytes) -> IncidentAttachment:

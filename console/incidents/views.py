@@ -5,35 +5,39 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from console import clock
 from console.clock import BERLIN
 from console.accounts.models import Customer, Pbx, Reseller
 from console.auth.models import Login
-from console.auth.permissions import can, requires
+from console.auth.permissions import requires
 from console.auth.scope import get_or_404, scoped
 from console.bounds import parse_id, search_term
 from console.errors import RuleViolation
 from console.extensions import db
-from console.incidents import services
+from console.incidents import services, worklists
 from console.incidents.blueprint import bp
 from console.incidents.forms import ReportForm, state_choices, priority_choices
-from console.incidents.models import Channel, Incident, OPEN_STATES, Priority, State
-from console.incidents.qualification import FIELD_LABELS, check_report, network_findings
+from console.incidents.models import Channel, Incident, IncidentEvent, OPEN_STATES, Priority, State
+from console.incidents.qualification import check_report
 from console.incidents.search import matching
-from console.incidents.sla import status_of
 from console.web.render import apply_errors, is_fragment_request, paginate, render, search
 
 
 # The list's rows: only the columns a row shows, as plain rows (no ORM objects for a read-only table). Built once;
 # each request adds its WHERE (tenancy and filters).
+_LAST_CHANGED = (select(func.max(IncidentEvent.at)).where(IncidentEvent.incident_id == Incident.id)
+                 .correlate(Incident).scalar_subquery())
+_ASSIGNEE = aliased(Login)
 LIST_ROWS = (select(Incident.id, Incident.number, Incident.title, Incident.qualified, Incident.priority,
                     Incident.state, Incident.opened_at, Incident.sla_breached, Incident.sla_due_at,
-                    Customer.name.label("customer_name"), Reseller.name.label("reseller_name"))
+                    Customer.name.label("customer_name"), Reseller.name.label("reseller_name"),
+                    _ASSIGNEE.name.label("assignee_name"), _LAST_CHANGED.label("last_changed"))
              .outerjoin(Customer, Customer.id == Incident.customer_id)
              .outerjoin(Reseller, Reseller.id == Incident.reseller_id)
+             .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Incident.assignee_id)
              .order_by(Incident.opened_at.desc(), Incident.id.desc()))
 
 
@@ -57,7 +61,7 @@ def filtered_incidents(login: Login, args) -> Select:
     q = search_term(args.get("q"))
     if q:
         query = query.where(matching(q))
-    return query
+    return worklists.restrict(query, args.get("view", ""), login)
 
 
 @bp.get("/")
@@ -69,15 +73,45 @@ def index():
     context = dict(page=page, state_labels=dict(states), now=clock.now())
     if is_fragment_request():  # htmx wants only the rows: no filter bar to fill
         return render("incidents/index.html", "incidents/_rows.html", **context)
+    chosen = chosen_filters(current_user, request.args)
     return render("incidents/index.html", "incidents/_rows.html", states=states,
-                  priorities=priority_choices(),
-                  menus=filter_menus(current_user), chosen=chosen_filters(current_user, request.args), **context)
+                  priorities=priority_choices(), menus=filter_menus(current_user), chosen=chosen,
+                  chips=filter_chips(request.args, chosen, dict(states)),
+                  overviews=worklists.counts(current_user),
+                  **context)
+
+
+def filter_chips(args, chosen: dict[str, str], states: dict[str, str]) -> list[tuple[str, str]]:
+    """The list's active filters as (text, the list's address without it): "State: New", "Customer: Beta AG"."""
+    labels = {"state": _("State"), "priority": _("Priority"), **{k: str(v) for k, v in MENU_LABELS.items()}}
+    values = {"state": {"open": _("Open"), **states}, "priority": {p.value: p.value for p in Priority}}
+    chips = []
+    for param in ("view", "state", "priority", *MENU_LABELS, "breached", "q"):
+        value = args.get(param)
+        if not value:
+            continue
+        if param == "view":
+            overview = worklists.BY_KEY.get(value)
+            text = str(overview.label) if overview else None
+        elif param == "breached":
+            text = _("SLA breached")
+        elif param == "q":
+            text = _("Search: %(term)s", term=value)
+        elif param in chosen:
+            text = f"{labels[param]}: {chosen[param]}"
+        else:
+            known = values.get(param, {}).get(value)
+            text = f"{labels[param]}: {known}" if known else None
+        if text:
+            rest = {k: v for k, v in args.items() if k in LIST_ARGS and k != param and v}
+            chips.append((text, url_for("incidents.index", **rest)))
+    return chips
 
 
 # Filters with open-ended choices (a platform has thousands of customers): a menu that loads its choices only
 # when opened, and searches them, instead of a <select> with every customer on every page.
 MENU_SIZE = 30
-LIST_ARGS = ("q", "state", "priority", "breached", "customer_id", "reseller_id", "assignee_id")
+LIST_ARGS = ("q", "state", "priority", "breached", "customer_id", "reseller_id", "assignee_id", "view")
 MENU_LABELS = {"customer_id": _l("Customer"), "reseller_id": _l("Reseller"), "assignee_id": _l("Assignee")}
 
 
@@ -165,6 +199,10 @@ def _check(form: ReportForm, reseller_for):
         form.customer_id.errors = [_("Choose the customer.")]
         return None, None
     checked = check_report(data, customer)
+    if form.started_at.process_errors:   # a date without a time (or the reverse): said once, on the field
+        checked.missing = [name for name in checked.missing if name != "started_at"]
+        checked.invalid["started_at"] = form.started_at.process_errors[0]
+        form.started_at.errors = []
     if not checked.qualified:
         apply_errors(form, RuleViolation({**checked.missing_messages(), **checked.invalid}))
         form.form_errors.append(_("The report is not complete yet: %(count)d field(s) to fill in or correct.",
@@ -185,12 +223,14 @@ def _uploads(form) -> list[services.Upload]:
 def new():
     form = ReportForm()
     _customer_choices(form)
-    if request.method == "POST" and form.validate():
+    if request.method == "POST":   # checked even when a field could not be read: every problem named at once
+        valid = form.validate()
         reseller, checked = _check(form, current_user.reseller)
-        if checked is not None and checked.qualified:
+        if valid and checked is not None and checked.qualified:
+            priority = form.suggested_priority() or services.implied_priority(checked.values.get("impact"))
             try:
                 incident = services.file_report(reseller, checked, channel=Channel.FORM, actor=current_user,
-                                                attachments=_uploads(form))
+                                                priority=priority, attachments=_uploads(form))
             except RuleViolation as exc:
                 db.session.rollback()
                 apply_errors(form, exc)
@@ -211,18 +251,20 @@ def complete(incident_id: int):
     form = ReportForm(obj=incident, customer_id=str(incident.customer_id or ""),
                       site_ids=[str(s.id) for s in incident.sites], category=value(incident.category),
                       impact=value(incident.impact), pattern=value(incident.pattern))
+    del form.priority   # staff set the urgency of a filed report on the desk
     if request.method == "GET":
         form.affected_numbers.data = "\n".join(incident.affected_numbers or [])
         form.example_calls.data = "\n".join(f"{c['at'][:16].replace('T', ' ')}, {c['from']}, {c['to']}"
                                             for c in incident.example_calls or [])
-        form.started_at.data = incident.started_at.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M") \
-            if incident.started_at else ""
+        form.started_at.data = incident.started_at.astimezone(BERLIN).replace(tzinfo=None) \
+            if incident.started_at else None
     _customer_choices(form)
-    if request.method == "POST" and form.validate():
+    if request.method == "POST":
+        valid = form.validate()
         reseller, checked = _check(form, incident.reseller)
         if checked is not None and reseller.id != incident.reseller_id:
             abort(404)
-        if checked is not None and checked.qualified:
+        if valid and checked is not None and checked.qualified:
             services.complete_report(incident, checked, current_user)
             db.session.commit()
             flash(_("Fault report %(number)s is complete.", number=incident.number), "success")
@@ -230,25 +272,3 @@ def complete(incident_id: int):
     return render("incidents/form.html", form=form, title=_("Complete fault report %(number)s",
                                                             number=incident.number),
                   cancel=url_for(".detail", incident_id=incident.id))
-
-
-@bp.get("/<int:incident_id>")
-@requires("view", "incident")
-def detail(incident_id: int):
-    incident = get_or_404(Incident, incident_id, current_user)
-    events = [e for e in incident.events if current_user.is_staff or e.public]
-    staff = db.session.scalars(select(Login).where(Login.active_staff()).order_by(Login.name)).all() \
-        if current_user.is_staff else []
-    return render("incidents/detail.html", incident=incident, events=events, sla=status_of(incident),
-                  now=clock.now(), staff=staff, states=state_choices(), priorities=priority_choices(),
-                  findings=network_findings(incident.delay_ms, incident.jitter_ms, incident.loss_percent),
-                  can_work=can(current_user, "manage", "incident_work"), attachments=_attachments(incident),
-                  field_labels=FIELD_LABELS)
-
-
-def _attachments(incident: Incident):
-    from console.incidents.models import IncidentAttachment
-    return db.session.execute(select(IncidentAttachment.id, IncidentAttachment.filename, IncidentAttachment.size,
-                                     IncidentAttachment.content_type)
-                              .where(IncidentAttachment.incident_id == incident.id)
-                              .order_by(IncidentAttachment.id)).all()

@@ -78,7 +78,8 @@ def test_reply_wait_and_resume_move_the_deadline(make_customer, make_login, sign
     staff.post(f"/incidents/{incident.id}/reply", {"body": "Wir prüfen das."})
     assert incident.state is State.IN_PROGRESS
     assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.template == "incidents/reply")) is not None
-    staff.post(f"/incidents/{incident.id}/state", {"state": "waiting"})
+    staff.post(f"/incidents/{incident.id}/reply", {"body": "Bitte Trace schicken.", "visibility": "public",
+                                                   "state_after": "waiting"})
     assert incident.sla_due_at is None   # paused: no deadline runs
     freeze(berlin(2026, 11, 30, 11, 30))
     reseller = signed_in(make_login(Role.RESELLER, reseller=customer.reseller))
@@ -170,9 +171,10 @@ def test_only_active_staff_can_be_assigned(make_customer, make_login, signed_in)
     gone = make_login(Role.STAFF_SUPPORT, email="ehemalig@stimme.example")
     gone.active = False
     staff = signed_in(make_login(Role.STAFF_ADMIN, language="en"))
-    staff.post(f"/incidents/{incident.id}/assign", {"assignee_id": gone.id})
+    keep = {"state": "new", "priority": "P3"}
+    staff.post(f"/incidents/{incident.id}/attributes", {**keep, "assignee_id": gone.id})
     assert incident.assignee_id is None   # a deactivated login is no choice
-    staff.post(f"/incidents/{incident.id}/assign", {"assignee_id": colleague.id})
+    staff.post(f"/incidents/{incident.id}/attributes", {**keep, "assignee_id": colleague.id})
     assert incident.assignee_id == colleague.id
     menu = staff.get("/incidents/filter-options?menu=assignee_id").get_data(as_text=True)
     assert colleague.name in menu and f"assignee_id={gone.id}" not in menu
@@ -184,11 +186,11 @@ def test_merge_time_report_and_notes(make_customer, make_login, signed_in):
     first, duplicate = make_incident(customer), make_incident(customer)
     staff_login = make_login(Role.STAFF_SUPPORT, language="en")
     staff = signed_in(staff_login)
-    staff.post(f"/incidents/{duplicate.id}/merge", {"target": first.number})
+    staff.post(f"/incidents/{duplicate.id}/merge", {"target": first.number, "confirm": "1"})
     assert duplicate.state is State.CLOSED and duplicate.merged_into_id == first.id
     staff.post(f"/incidents/{first.id}/time", {"minutes": "90", "on_site": "y"})
     staff.post(f"/incidents/{first.id}/time", {"minutes": "30"})
-    staff.post(f"/incidents/{first.id}/note", {"body": "Intern: Kabel defekt"})
+    staff.post(f"/incidents/{first.id}/reply", {"body": "Intern: Kabel defekt", "visibility": "internal"})
     report = staff.get("/incidents/time-report").get_data(as_text=True)
     assert "Zeit GmbH" in report and "1.50" in report and "0.50" in report
     reseller_view = signed_in(make_login(Role.RESELLER, reseller=customer.reseller)).get(f"/incidents/{first.id}")
