@@ -126,3 +126,17 @@ def test_customer_admin_imports_a_csv_and_finds_the_caller(page, login, console)
     search.fill("5557788")
     search.press("Enter")
     expect(page.locator("#rows")).to_contain_text("Greta")
+
+
+def test_the_language_switch_changes_html_lang_and_the_phone_menu_opens(page, login, console):
+    login(page, "reseller@example.com")
+    page.click("header button[value=en]")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("header")).to_contain_text("Overview")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator(".main-nav")).to_be_hidden()
+    page.click(".nav-menu > summary")                 # details/summary: opens without JavaScript too
+    page.locator(".nav-menu a[href='/incidents/']").click()
+    expect(page.locator(".nav-menu a[aria-current=page]")).to_have_attribute("href", "/incidents/")
+    page.click("header button[value=de]")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
