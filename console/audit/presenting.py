@@ -27,6 +27,7 @@ FIELDS = {
     "street": _l("Street"), "postcode": _l("Postcode"), "password_hash": _l("Password"), "licence": _l("Licence"),
     "title_de": _l("Title (German)"), "title_en": _l("Title (English)"), "sequence": _l("Revision"),
     "announced_at": _l("Announced"), "completion_note": _l("Note"), "resolution": _l("Resolution"),
+    "customer_number": _l("Customer number"), "contact_email": _l("Contact e-mail"),
 }
 VALUES = {
     "new": _l("New"), "in_progress": _l("In progress"), "waiting": _l("Waiting for reseller"),

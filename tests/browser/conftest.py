@@ -45,11 +45,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _has_playwright() -> bool:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+    return importlib.util.find_spec("playwright") is not None
 
 
 @dataclass

@@ -36,8 +36,7 @@ def test_screenshots(browser, console):
             page = pages[role]
             if path == "incident":   # the first fault report in the list
                 page.goto("/incidents/")
-                page.locator("main table a[href^='/incidents/']").first.click()
-                page.wait_for_load_state()
+                page.goto(page.locator("main table a[href^='/incidents/']").first.get_attribute("href"))
             else:
                 page.goto(path)
             page.screenshot(path=str(folder / name), full_page=True)
