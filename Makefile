@@ -3,7 +3,7 @@ PORT ?= 5000
 VENV := .venv
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: setup run test test-sqlite test-postgres bench bench-deps migrate demo clean translations
+.PHONY: setup run test test-sqlite test-postgres bench bench-deps migrate demo clean translations screenshots
 
 setup:
 	@bash scripts/setup.sh
@@ -29,6 +29,10 @@ test-postgres:
 		echo "== test suite on PostgreSQL"; \
 		$(VENV)/bin/pytest -q; \
 	else echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+# PNGs of the main pages (the console with the demo data, in chromium) for the README.
+screenshots: setup
+	@SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest -q tests/browser/test_screenshots.py
 
 # Every benchmark runs, even after one failed; make bench fails at the end if any did.
 bench: setup bench-deps

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from flask import request
 from sqlalchemy import func, select
 
+from console.audit import presenting
 from console.audit.blueprint import bp
 from console.audit.models import AuditEntry
 from console.auth.permissions import requires
@@ -38,4 +39,4 @@ def index():
         else:  # the whole "until" day counts
             query = query.where(AuditEntry.at < datetime.combine(day + timedelta(days=1), time(0), BERLIN))
     types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
-    return render("audit/index.html", "audit/_rows.html", page=paginate(query), types=types)
+    return render("audit/index.html", "audit/_rows.html", page=paginate(query), types=types, show=presenting)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from console import LANGUAGES
@@ -19,9 +20,9 @@ from console.extensions import db
 from console.web.render import apply_errors, paginate, render, search
 
 
-ROLE_LABELS = {
-    Role.STAFF_ADMIN: "Staff admin", Role.STAFF_SUPPORT: "Staff support", Role.RESELLER: "Reseller",
-    Role.CUSTOMER_ADMIN: "Customer admin", Role.END_USER: "End user",
+ROLE_LABELS = {   # in the page's language
+    Role.STAFF_ADMIN: _l("Staff admin"), Role.STAFF_SUPPORT: _l("Staff support"), Role.RESELLER: _l("Reseller"),
+    Role.CUSTOMER_ADMIN: _l("Customer admin"), Role.END_USER: _l("End user"),
 }
 
 

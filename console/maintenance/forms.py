@@ -15,8 +15,20 @@ _reason = SelectField(_l("Reason (emergency only)"), choices=[("", "–"), ("fau
                                                                ("security", _l("Security risk"))])
 _starts_at = DateTimeLocalField(_l("Start (Berlin time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
 _ends_at = DateTimeLocalField(_l("End (Berlin time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-_announce_at = DateTimeLocalField(_l("Announce at (Berlin time)"), format="%Y-%m-%dT%H:%M",
-                                  validators=[Optional()], description=_l("Empty: announce now."))
+
+
+class _OptionalDateTimeLocal(DateTimeLocalField):
+    """Empty is "not given" (a browser always sends the empty field; console.web.fields would call it no time)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
+
+_announce_at = _OptionalDateTimeLocal(_l("Announce at (Berlin time)"), format="%Y-%m-%dT%H:%M",
+                                      validators=[Optional()], description=_l("Empty: announce now."))
 
 
 class EditWindowForm(FlaskForm):
@@ -42,3 +54,12 @@ class NoteForm(FlaskForm):
 
 class ExtendForm(FlaskForm):
     ends_at = DateTimeLocalField(_l("New end (Berlin time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """The confirmation page of a step that cannot be undone: only its CSRF token."""
+
+
+class CancelForm(FlaskForm):
+    note = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=5000)],
+                         description=_l("Goes into the cancellation notice to everyone affected."))

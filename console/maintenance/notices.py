@@ -71,8 +71,9 @@ def ics(window: MaintenanceWindow, language: str, cancel: bool = False) -> bytes
     return cal.to_ical()
 
 
-def send(window: MaintenanceWindow, kind: str) -> int:
-    """Queue one notice of `kind` to every recipient. Returns how many were queued."""
+def send(window: MaintenanceWindow, kind: str, previous: tuple | None = None) -> int:
+    """Queue one notice of `kind` to every recipient (a reschedule names the `previous` start and end).
+    Returns how many were queued."""
     from console.mail.outbox import Attachment, queue_mail
 
     if kind not in NOTICE_KINDS:   # a caller's mistake, not a user's: checked even under python -O
@@ -85,7 +86,8 @@ def send(window: MaintenanceWindow, kind: str) -> int:
                               params={"charset": "utf-8", "method": "CANCEL" if cancel else "PUBLISH"})
         queue_mail(key=f"maintenance:{window.uid}:{kind}:{window.sequence}:{person.email.lower()}",
                    to=person.email, template="maintenance/notice", language=lang, attachments=[calendar],
-                   context=_context(window, kind, lang, person), topic=topic(window), revision=window.sequence)
+                   context=_context(window, kind, lang, person, previous), topic=topic(window),
+                   revision=window.sequence)
     return len(recipients(window))
 
 
@@ -103,9 +105,11 @@ def current_sequence(topic: str) -> int | None:
     return db.session.scalar(select(MaintenanceWindow.sequence).where(MaintenanceWindow.uid == uid))
 
 
-def _context(window: MaintenanceWindow, kind: str, lang: str, person: Recipient) -> dict:
+def _context(window: MaintenanceWindow, kind: str, lang: str, person: Recipient, previous: tuple | None = None) -> dict:
     base = current_app.extensions["settings"].base_url.rstrip("/")
     return {
+        "previous_starts": describe(previous[0], lang) if previous else None,
+        "previous_ends": describe(previous[1], lang) if previous else None,
         "kind": kind, "window": window, "recipient": person, "title": window.title(lang),
         "description": window.description(lang), "starts": describe(window.starts_at, lang),
         "ends": describe(window.ends_at, lang), "emergency": window.kind.value == "emergency",

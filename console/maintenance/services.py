@@ -26,9 +26,19 @@ def lead_time(kind: WindowKind) -> timedelta:
     return REGULAR_LEAD if kind is WindowKind.REGULAR else EMERGENCY_LEAD
 
 
+STEP = timedelta(minutes=15)   # a start people would pick: on the quarter hour, not the minute a rule allows
+
+
+def _round_up(instant: datetime) -> datetime:
+    minutes = -(-(instant.timestamp() // 60) // 15) * 15   # ceiling to the quarter hour (UTC; Berlin's offsets are whole hours)
+    rounded = datetime.fromtimestamp(minutes * 60, instant.tzinfo)
+    return rounded if rounded >= instant else rounded + STEP
+
+
 def earliest_start(kind: WindowKind, length: timedelta, queued_at: datetime) -> datetime:
-    """The earliest start a window of this kind and length may have if its notice is queued at `queued_at`."""
-    start = queued_at + lead_time(kind)
+    """The earliest start, on a quarter hour, that a window of this kind and length may have if its notice is
+    queued at `queued_at`: for regular work the whole window lies outside business hours."""
+    start = _round_up(queued_at + lead_time(kind))
     if kind is WindowKind.EMERGENCY:
         return start
     while (busy := servicehours.first_service_minute_in(start, start + length)) is not None:
@@ -106,6 +116,7 @@ def reschedule(window: MaintenanceWindow, *, starts_at: datetime, ends_at: datet
                                     "extended.")})
     if (starts_at, ends_at) == (window.starts_at, window.ends_at):
         return window
+    previous = (window.starts_at, window.ends_at)
     now = clock.now()
     queued_at = max(window.announce_at, now) if window.state is WindowState.PLANNED else now
     check_times(window.kind, starts_at, ends_at, queued_at)
@@ -114,7 +125,7 @@ def reschedule(window: MaintenanceWindow, *, starts_at: datetime, ends_at: datet
     if window.state is WindowState.ANNOUNCED:
         window.announced_ends_at = ends_at
         window.reminded_at = None
-        notices.send(window, "reschedule")
+        notices.send(window, "reschedule", previous=previous)
     elif window.state is WindowState.MISSED:
         window.state, window.announce_at = WindowState.PLANNED, now
         announce(window)
@@ -136,9 +147,12 @@ def update_texts(window: MaintenanceWindow, *, title_de: str, title_en: str, des
     db.session.flush()
 
 
-def cancel(window: MaintenanceWindow, note: str = "") -> None:
+def cancel(window: MaintenanceWindow, note: str = "", *, reason_required: bool = False) -> None:
+    """Cancel a window that has not started; the note (the reason) goes into the cancellation notice."""
     if window.state not in (WindowState.PLANNED, WindowState.ANNOUNCED, WindowState.MISSED):
         raise RuleViolation({"": _l("Only a window that has not started can be cancelled.")})
+    if reason_required and not note.strip():
+        raise RuleViolation(note=_l("Say why the window is cancelled: the reason goes to everyone notified."))
     was_announced = window.state is WindowState.ANNOUNCED
     window.state = WindowState.CANCELLED
     window.completion_note = note.strip() or None

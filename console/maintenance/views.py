@@ -19,7 +19,7 @@ from console.errors import RuleViolation
 from console.extensions import db
 from console.maintenance import notices, services
 from console.maintenance.blueprint import bp
-from console.maintenance.forms import EditWindowForm, ExtendForm, NoteForm, WindowForm
+from console.maintenance.forms import CancelForm, ConfirmForm, EditWindowForm, ExtendForm, NoteForm, WindowForm
 from console.maintenance.models import EmergencyReason, FeedToken, MaintenanceWindow, WindowKind, WindowState
 from console.web.render import apply_errors, is_fragment_request, paginate, render
 
@@ -163,16 +163,35 @@ def _act(window_id: int, action) -> object:
     return redirect(url_for(".detail", window_id=window_id), 303)
 
 
-@bp.post("/<int:window_id>/cancel")
+@bp.route("/<int:window_id>/cancel", methods=["GET", "POST"])
 @requires("manage", "maintenance")
 def cancel(window_id: int):
-    return _act(window_id, lambda w: services.cancel(w, request.form.get("note", "")))
+    """A confirmation page (it works without JavaScript) that asks for the reason the notice will give."""
+    window = get_or_404(MaintenanceWindow, window_id, current_user)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel(window, form.note.data or "", reason_required=True)
+        except RuleViolation as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Window cancelled. Everyone notified gets the cancellation with your reason."), "success")
+            return redirect(url_for(".detail", window_id=window_id), 303)
+    return render("maintenance/confirm.html", window=window, form=form, action="cancel",
+                  title=_("Cancel this window?"), submit=_("Cancel window"))
 
 
-@bp.post("/<int:window_id>/start")
+@bp.route("/<int:window_id>/start", methods=["GET", "POST"])
 @requires("manage", "maintenance")
 def start(window_id: int):
-    return _act(window_id, services.start)
+    window = get_or_404(MaintenanceWindow, window_id, current_user)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        return _act(window_id, services.start)
+    return render("maintenance/confirm.html", window=window, form=form, action="start",
+                  title=_("Start this window now?"), submit=_("Start now"))
 
 
 @bp.post("/<int:window_id>/extend")

@@ -13,6 +13,12 @@ from console.berlin_time import describe, wall_clock_formatter
 from console.phone import pretty
 
 
+# One date and time style per language, on every page (no seconds; every time shown is Berlin time, so no zone):
+# German 01.12.2026, 14:30; English 1 Dec 2026, 14:30 (day before month, 24-hour clock: never 12/1/26, 2:30 PM).
+WHEN = {"de": "dd.MM.y, HH:mm", "en": "d MMM y, HH:mm"}
+DAY = {"de": "dd.MM.y", "en": "d MMM y"}
+
+
 def register(app: Flask) -> None:
     # The catalogue and locale of the page, looked up once per render: flask_babel looks both up through the
     # request context for every string and every date (about 160 lookups on the fault report list).
@@ -32,12 +38,26 @@ def register(app: Flask) -> None:
     @app.template_filter("when")
     @pass_context
     def when(context, value: datetime | None, fmt: str = "medium") -> str:
-        """An instant as Berlin wall-clock time in the user's locale."""
-        return wall_clock_formatter(context.get("locale") or str(get_locale()), fmt)(value) if value else "–"
+        """An instant as Berlin wall-clock time in the one style of the user's language (WHEN): "short" and
+        "medium" are the same, without seconds; "seconds" adds them; "full" names the weekday, the zone and its offset; another
+        value is a babel pattern (e.g. "HH:mm")."""
+        if not value:
+            return "–"
+        locale = context.get("locale") or str(get_locale())
+        if fmt == "full":
+            return describe(value, "en" if locale.startswith("en") else "de")
+        if fmt == "seconds":   # where the order of events within a minute matters (the mail log)
+            return wall_clock_formatter(locale, WHEN.get(locale[:2], WHEN["de"]) + ":ss")(value)
+        return wall_clock_formatter(locale, WHEN.get(locale[:2], WHEN["de"]) if fmt in ("short", "medium")
+                                    else fmt)(value)
 
     @app.template_filter("day")
-    def day(value: date | None) -> str:
-        return format_date(value, "medium") if value else "–"
+    @pass_context
+    def day(context, value: date | None) -> str:
+        if not value:
+            return "–"
+        locale = context.get("locale") or str(get_locale())
+        return format_date(value, DAY.get(locale[:2], DAY["de"]))
 
     @app.template_filter("number")
     def number(value, digits: int | None = None) -> str:

@@ -65,3 +65,18 @@ def test_only_staff_see_the_log(make_customer, make_login, signed_in):
     customer = make_customer()
     browser = signed_in(make_login(Role.CUSTOMER_ADMIN, customer=customer))
     assert browser.get("/audit/").status_code == 403
+
+
+def test_the_log_reads_as_words_in_the_pages_language(make_customer, make_login, signed_in, freeze):
+    from tests.conftest import utc
+    customer = make_customer(name="Alt GmbH")
+    browser = signed_in(make_login(Role.STAFF_ADMIN))
+    freeze(utc(2026, 11, 30, 10, 15))
+    browser.post(f"/customers/{customer.id}/edit", {"name": "Neu GmbH", "customer_number": "K-9", "contact_email": ""})
+    german = browser.get("/audit/?object_type=Customer").get_data(as_text=True)
+    assert "<dt>Kundennummer</dt>" in german or "<dt>Customer number</dt>" in german
+    assert "Kunde #" in german and "30.11.2026, 11:15" in german      # model name, Berlin time without seconds
+    assert "None" not in german and "&lt;Customer" not in german
+    browser.post("/language", {"language": "en"})
+    english = browser.get("/audit/?object_type=Customer").get_data(as_text=True)
+    assert "Customer #" in english and "30 Nov 2026, 11:15" in english

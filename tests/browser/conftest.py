@@ -45,11 +45,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _has_playwright() -> bool:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+    return importlib.util.find_spec("playwright") is not None
 
 
 @dataclass
@@ -149,9 +146,11 @@ class Problems:
         return self.console_errors + self.failed_requests
 
 
-def _aborted_favicon(request) -> bool:
-    # the browser drops its own favicon fetch when the next page is opened before it finished
-    return request.url.endswith("/favicon.svg") and "ERR_ABORTED" in (request.failure or "")
+def _dropped_by_the_browser(request) -> bool:
+    # the browser drops its own favicon fetch when the next page is opened before it finished, and an audio
+    # element drops its first range request when it is told to load again
+    return "ERR_ABORTED" in (request.failure or "") and (request.url.endswith("/favicon.svg")
+                                                         or request.resource_type == "media")
 
 
 def watch(page) -> Problems:
@@ -159,7 +158,7 @@ def watch(page) -> Problems:
     page.on("console", lambda msg: msg.type == "error" and problems.console_errors.append(
         f"console error on {page.url}: {msg.text}"))
     page.on("pageerror", lambda exc: problems.console_errors.append(f"script error on {page.url}: {exc}"))
-    page.on("requestfailed", lambda req: _aborted_favicon(req) or problems.failed_requests.append(
+    page.on("requestfailed", lambda req: _dropped_by_the_browser(req) or problems.failed_requests.append(
         f"{req.method} {req.url} failed: {req.failure}"))
     page.on("response", lambda resp: resp.status >= 500 and problems.failed_requests.append(
         f"{resp.request.method} {resp.url} → {resp.status}"))

@@ -59,7 +59,7 @@ def test_a_mailed_report_is_unqualified_and_the_reply_links_to_completing_it(mai
     text = received.parsed.get_body(("plain",)).get_content()
     assert f"https://konsole.test/incidents/{incident.id}/complete" in text
     assert incident.number in received.parsed["Subject"]
-    assert "30.11.26, 08:00" in text   # outside service hours: work starts Monday 08:00 (German, the login's language)
+    assert "30.11.2026, 08:00" in text   # outside service hours: work starts Monday 08:00 (German, the login's language)
 
 
 def test_the_same_message_handled_twice_gives_one_incident(mailbox, make_customer):
