@@ -78,6 +78,7 @@ def index():
                   priorities=priority_choices(), menus=filter_menus(current_user), chosen=chosen,
                   chips=filter_chips(request.args, chosen, dict(states)),
                   overviews=worklists.counts(current_user),
+                  keep={k: v for k, v in request.args.items() if k in LIST_ARGS and v},  # for the no-JS menu links
                   **context)
 
 

@@ -27,7 +27,7 @@ def test_the_list_shows_assignee_and_last_change_and_chips_keep_their_label(make
     html = staff.get("/incidents/?state=new&priority=P3").get_data(as_text=True)
     assert "<th>Bearbeiter</th>" in html and "<th>Zuletzt geändert</th>" in html
     row = _rows(html)
-    assert "Anna Schmidt" in row and "30.11.26, 10:45" in row and "30.11.26, 09:00" in row
+    assert "Anna Schmidt" in row and "30.11.2026, 10:45" in row and "30.11.2026, 09:00" in row
     assert '<td class="nowrap"><a href="/incidents/%d">%s</a></td>' % (incident.id, incident.number) in html
     assert ">Status: Neu " in html and ">Priorität: P3 " in html   # the chips keep the filter's name
     assert 'href="/incidents/?priority=P3"' in html   # removing "Status: Neu" keeps the other filter
