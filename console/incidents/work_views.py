@@ -147,12 +147,17 @@ def add_time(incident_id: int):
         services.add_time(incident, current_user, minutes=form.minutes.data, on_site=form.on_site.data,
                           worked_on=form.worked_on.data, note=form.note.data)
     except RuleViolation as exc:
-        db.session.rollback()
-        for text in exc.errors.values():
-            flash(str(text), "error")
-        return redirect(url_for(".detail", incident_id=incident.id), 303)
+        return _flash_refusal(incident, exc)
     db.session.commit()
     return _saved(incident, _("Time recorded."))
+
+
+def _flash_refusal(incident: Incident, exc: RuleViolation):
+    """A refused change from a form outside the desk: nothing kept, every reason flashed, back to the report."""
+    db.session.rollback()
+    for text in exc.errors.values():
+        flash(str(text), "error")
+    return redirect(url_for(".detail", incident_id=incident.id), 303)
 
 
 @bp.route("/<int:incident_id>/merge", methods=["GET", "POST"])
@@ -193,10 +198,7 @@ def upload(incident_id: int):
         services.add_attachment(incident, upload.filename, upload.mimetype or "application/octet-stream",
                                 upload.read(services.MAX_ATTACHMENT_BYTES + 1))
     except RuleViolation as exc:
-        db.session.rollback()
-        for text in exc.errors.values():
-            flash(str(text), "error")
-        return redirect(url_for(".detail", incident_id=incident.id), 303)
+        return _flash_refusal(incident, exc)
     db.session.commit()
     flash(_("File attached."), "success")
     return redirect(url_for(".detail", incident_id=incident.id), 303)

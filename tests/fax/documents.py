@@ -93,3 +93,16 @@ def bomb_pdf(side: int = 8000) -> bytes:
             b"/Contents 5 0 R >>")
     return _raw_pdf([page], extra=[image, f"<< /Length {len(content)} >>\nstream\n".encode() + content +
                                    b"\nendstream"])
+
+
+#: The corpus of bad PDFs: each must end in a clear refusal, never a crash.
+BAD_PDFS = {
+    "encrypted": encrypted_pdf,
+    "truncated": lambda: letter_pdf(2)[:700],
+    "zero_pages": zero_page_pdf,
+    "over_the_page_limit": lambda: letter_pdf(6),
+    "not_a_pdf": lambda: b"PK\x03\x04 a zip file named fax.pdf",
+    "javascript": javascript_pdf,
+    "five_by_five_metres": huge_page_pdf,
+    "decompression_bomb": bomb_pdf,
+}

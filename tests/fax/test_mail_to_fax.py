@@ -136,16 +136,7 @@ def test_unauthorised_senders_and_unknown_numbers_are_refused_at_smtp_time(stack
     assert outgoing(stack) == []
 
 
-BAD = {
-    "encrypted": documents.encrypted_pdf,
-    "truncated": lambda: documents.letter_pdf(2)[:700],
-    "zero_pages": documents.zero_page_pdf,
-    "over_the_page_limit": lambda: documents.letter_pdf(6),
-    "not_a_pdf": lambda: b"PK\x03\x04 a zip file named fax.pdf",
-    "javascript": documents.javascript_pdf,
-    "five_by_five_metres": documents.huge_page_pdf,
-    "decompression_bomb": documents.bomb_pdf,
-}
+BAD = documents.BAD_PDFS
 WORDS = {"encrypted": "Passwort", "truncated": "beschädigt", "zero_pages": "keine Seiten",
          "over_the_page_limit": "höchstens 5", "not_a_pdf": "kein PDF", "javascript": "JavaScript",
          "five_by_five_metres": "5000 × 5000 mm", "decompression_bomb": "8000 × 8000"}

@@ -37,16 +37,7 @@ def test_pdf_to_fax_pages_is_g3_1728_wide_at_fine_resolution(tmp_path):
             assert 0 < tiff.convert("L").histogram()[0]   # something black was drawn
 
 
-BAD = {
-    "encrypted": documents.encrypted_pdf,
-    "truncated": lambda: documents.letter_pdf(2)[:700],
-    "zero_pages": documents.zero_page_pdf,
-    "over_the_page_limit": lambda: documents.letter_pdf(6),
-    "not_a_pdf": lambda: b"PK\x03\x04 a zip file named fax.pdf",
-    "javascript": documents.javascript_pdf,
-    "five_by_five_metres": documents.huge_page_pdf,
-    "decompression_bomb": documents.bomb_pdf,
-}
+BAD = documents.BAD_PDFS
 EXPECTED = {"encrypted": "encrypted", "truncated": "damaged", "zero_pages": "no_pages",
             "over_the_page_limit": "too_many_pages", "not_a_pdf": "not_pdf", "javascript": "javascript",
             "five_by_five_metres": "page_size", "decompression_bomb": "image_too_large"}
