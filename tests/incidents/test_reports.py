@@ -58,7 +58,7 @@ def test_staff_file_on_a_resellers_behalf_and_the_saturday_ack_says_when_work_st
     incident = db.session.scalar(select(Incident))
     assert incident.reseller_id == customer.reseller_id and incident.reported_by_id == staff.id
     text = db.session.scalar(select(OutboxMessage)).parsed.get_body(("plain",)).get_content()
-    assert "Work on it starts on 11/30/26, 8:00" in text
+    assert "Work on it starts on 30 Nov 2026, 08:00" in text
 
 
 def test_another_resellers_customer_cannot_be_chosen(make_customer, make_login, signed_in):

@@ -97,7 +97,7 @@ def test_api_stores_a_message_and_the_job_mails_it(app, setup, smtp_sink):
     assert deliver_due().sent == 1
     message = smtp_sink.received[0].parsed
     assert message["Subject"] == "Sprachnachricht von Frau Weber"
-    assert "Mittwoch, 2. Dezember 2026, 14:05:00 Mitteleuropäische Normalzeit" in message.get_body(("plain",)).get_content()
+    assert "Mittwoch, 2. Dezember 2026, 14:05 Uhr MEZ" in message.get_body(("plain",)).get_content()
 
 
 @pytest.mark.parametrize("kw, status, code", [

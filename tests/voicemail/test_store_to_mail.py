@@ -76,7 +76,7 @@ def test_speech_arrives_in_english_named_from_the_private_book_before_the_shared
     assert message["Subject"] == "Voicemail from Mama"
     body = message.get_body(("plain",)).get_content()
     assert "You have a new voicemail." in body and "Mama (0221 9876543)" in body
-    assert "Received: " in body and "Central European" in body   # Berlin time, said so
+    assert "Received: " in body and "CET (UTC+01:00)" in body   # Berlin time, said so
     _part, samples, _rate = _attachment(message)
     assert abs(len(samples) - len(said)) <= 8
     assert correlation(samples, said) > 0.98
