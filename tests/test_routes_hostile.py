@@ -22,7 +22,8 @@ from tests.directory.factories import directory_ids
 from tests.mail.factories import mail_ids
 from tests.billing.factories import billing_ids
 from tests.voicemail.factories import voicemail_ids
-from tests.test_tenancy import _fax_of, _ids, _incident_of, _maintenance_of, _media_of
+from tests.fax.factories import fax_ids
+from tests.test_tenancy import _ids, _incident_of, _maintenance_of, _media_of
 
 HUGE = "9" * 25                    # past 2^63: OverflowError in the drivers
 INT32 = str(2**31)                 # past an INTEGER key: "integer out of range" on PostgreSQL
@@ -178,7 +179,7 @@ def world(make_reseller, make_customer, make_user, make_login):
                         window=_maintenance_of(customer, "W"), media=_media_of(customer, "W"),
                         incident=_incident_of(customer, "W"), directory=directory_ids(customer, "W"),
                         mail=mail_ids("W"), billing=billing_ids(), voicemail=voicemail_ids(customer, "W"),
-                        fax=_fax_of(customer, user),
+                        fax=fax_ids(customer, user),
                         logins={Role.CUSTOMER_ADMIN: logins["customer admin"]})
     ids = {k: str(v) for k, v in _ids(t).items()}
     from console.extensions import db

@@ -18,6 +18,7 @@ from tests.conftest import Browser
 from tests.directory.factories import directory_ids
 from tests.mail.factories import mail_ids
 from tests.billing.factories import billing_ids
+from tests.fax.factories import fax_ids
 from tests.voicemail.factories import voicemail_ids
 
 PUBLIC = {"/login", "/healthz", "/language", "/static/<path:filename>", "/api/v1/openapi.json",
@@ -43,7 +44,7 @@ def tenants(make_reseller, make_customer, make_user, make_login):
         mail = mail_ids(tag)  # staff-only objects of no tenant: other roles get 403
         billing = billing_ids()  # staff-only as well
         voicemail = voicemail_ids(customer, tag, user)
-        fax = _fax_of(customer, user)
+        fax = fax_ids(customer, user)
         logins = {
             Role.RESELLER: make_login(Role.RESELLER, email=f"reseller{tag}@t.example", reseller=reseller),
             Role.CUSTOMER_ADMIN: make_login(Role.CUSTOMER_ADMIN, email=f"admin{tag}@t.example", customer=customer),
@@ -93,18 +94,7 @@ def _ids(t) -> dict[str, int]:
             "window_id": t.window.id, "item_id": t.media.item_id, "version_id": t.media.id,
             "incident_id": t.incident.id, "attachment_id": t.incident.attachment_id,
             "outage_id": t.incident.outage_id, "token_id": t.incident.token_id, **t.directory, **t.mail,
-            **t.billing, **t.voicemail, "fax_id": t.fax.id}
-
-
-def _fax_of(customer, user):
-    """A received fax of the tenant's user (no files: the log and the PDF route must 404 before any file)."""
-    from console import clock
-    from console.fax.models import Direction, Fax, FaxState
-    fax = Fax(direction=Direction.IN, state=FaxState.DELIVERED, pbx_id=customer.pbx.id, phone_user_id=user.id,
-              local_number="+4930770099", remote_number="+49891234567", created_at=clock.now(), pages=1)
-    db.session.add(fax)
-    db.session.flush()
-    return fax
+            **t.billing, **t.voicemail, **t.fax}
 
 
 def _token_guarded(app, rule) -> bool:
@@ -330,7 +320,7 @@ def _gateway(method: str, path: str, expected: int, **kw):
         from console.auth import tokens
         from console.fax.models import FaxGatewayToken
         a_token, _ = _api_tokens(a, b)
-        url = path.format(fax_id=b.fax.id)
+        url = path.format(fax_id=b.fax["fax_id"])
         refused = browser.request(method, url, headers=_bearer(a_token), **kw)
         assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
         own = tokens.issue(FaxGatewayToken, "fgw_", name="Gateway")[1]

@@ -205,6 +205,13 @@ PHONE_RULES = ["scrollable-region-focusable", "link-name", "button-name", "neste
                "list", "listitem"]
 
 
+def resize(page, width: int, height: int) -> None:
+    """The viewport at this size, once the page has seen it: the resize event (static/console.js marks tables that
+    now scroll) fires before the next frames are drawn, so two frames later the page is as a person sees it."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def run_axe(page, rules: list[str] | None = None) -> list[dict]:
     """axe-core (npm) in the page (all rules, or only these); the serious and critical violations. Evaluated through the DevTools protocol,
     so the console's Content-Security-Policy (no inline scripts) stays as it is for the page itself."""

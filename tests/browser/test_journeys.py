@@ -11,6 +11,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import resize
+
 pytestmark = pytest.mark.no_db
 
 
@@ -142,7 +144,7 @@ def test_the_language_switch_changes_html_lang_and_the_phone_menu_opens(page, lo
     page.click("header button[value=en]")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("header")).to_contain_text("Overview")
-    page.set_viewport_size({"width": 390, "height": 844})
+    resize(page, 390, 844)
     expect(page.locator(".main-nav")).to_be_hidden()
     page.click(".nav-menu > summary")                 # details/summary: opens without JavaScript too
     page.locator(".nav-menu a[href='/incidents/']").click()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.conftest import PHONE_RULES, horizontal_overflow, new_page, run_axe, sign_in
+from tests.browser.conftest import PHONE_RULES, horizontal_overflow, new_page, resize, run_axe, sign_in
 
 pytestmark = pytest.mark.no_db
 
@@ -24,7 +24,7 @@ MAX_PAGES = 80   # per role; the demo data has far fewer kinds of page
 # not pages: files the browser downloads, feeds, the JSON API, signing out
 SKIP = re.compile(r"^/(static|api|logout|healthz|readyz|metrics)\b|\.(ics|csv|pdf|wav|mp3|json|vcf|xml)$"
                   r"|/(export|download|audio|attachments|stream|feed|part)\b")
-PHONE = {"width": 390, "height": 844}
+PHONE = (390, 844)
 # Kinds of page axe has checked (at each width): a kind is checked for the first role that reaches it, the next
 # roles check only what they alone see. Overflow, console errors and failed requests are checked for every role.
 AXED: set[str] = set()
@@ -59,7 +59,7 @@ def test_every_page_on_desktop_and_phone(browser, console, role):
                 continue
             seen.add(kind)
             page.problems.clear()
-            page.set_viewport_size({"width": 1366, "height": 900})
+            resize(page, 1366, 900)
             try:
                 response = page.goto(path)
             except PlaywrightError as exc:   # a link to a file: the browser downloads it
@@ -78,7 +78,7 @@ def test_every_page_on_desktop_and_phone(browser, console, role):
                              for v in run_axe(page)]
             if overflow := horizontal_overflow(page):
                 findings.append(f"{path} at 1366 px: {overflow}")
-            page.set_viewport_size(PHONE)
+            resize(page, *PHONE)
             if overflow := horizontal_overflow(page):
                 findings.append(f"{path} at 390 px: {overflow}")
             if kind + "@390" not in AXED:
