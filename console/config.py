@@ -126,6 +126,9 @@ class Settings:
     backup_keep_days: int = 14
     backup_key: str = ""  # BACKUP_KEY / CONSOLE_BACKUP_KEY: base64 of 32 bytes; archives are then AES-GCM sealed
     drill_every_days: int = 7  # the restore drill (console/ops/drill.py) restores the newest archive for trial
+    # /healthz says degraded when the scheduler leader has started no job for this long (the quickest job runs
+    # every few seconds, so a live leader is seen all the time; a second scheduler takes over within its poll)
+    scheduler_stale_seconds: int = 120
     # /metrics (console.ops.metrics): a bearer token, and/or the addresses that may read without one.
     metrics_token: str = ""
     metrics_allow: str = "127.0.0.1/32,::1/128"

@@ -1,8 +1,8 @@
 """What /healthz reports: does each dependency *answer*, each within a short timeout of its own.
 
-The database decides whether the console can take reports at all (503 when it cannot). The mail server and the
-directory only delay work — mail waits in the outbox, a caller shows without a name — so when either does not
-answer the console is *degraded* (200). Each probe is a real exchange (SMTP EHLO + NOOP, LDAP bind + base read),
+The database decides whether the console can take reports at all (503 when it cannot). The mail server, the
+directory and the scheduler only delay work — mail waits in the outbox, a caller shows without a name, notices
+wait for a leader — so when one of them does not answer the console is *degraded* (200). Each probe is a real exchange (SMTP EHLO + NOOP, LDAP bind + base read),
 not a TCP connect: a frozen server accepts connections into its backlog and then answers nothing.
 """
 from __future__ import annotations
@@ -25,6 +25,26 @@ def database(session) -> dict:
         return {"ok": True, "dialect": dialect}
     except Exception as exc:  # noqa: BLE001  the point is to report, not to fail
         return {"ok": False, "error": type(exc).__name__}
+
+
+def scheduler(session, stale_after: float) -> dict:
+    """The scheduler leader records every job it starts (console.ops.records.job_ran): seen recently, or not."""
+    from sqlalchemy import func, select
+
+    from console import clock
+    from console.ops.models import JobStatus
+    try:
+        last = session.scalar(select(func.max(JobStatus.last_started_at)))
+        session.rollback()
+    except Exception as exc:  # noqa: BLE001
+        session.rollback()
+        return {"ok": False, "error": type(exc).__name__}
+    if last is None:
+        return {"ok": False, "error": "no job has run yet: start `flask --app app scheduler`"}
+    age = max(0, round((clock.now() - last).total_seconds()))
+    if age > stale_after:
+        return {"ok": False, "last_job_seconds_ago": age, "error": f"no job started for {age} s"}
+    return {"ok": True, "last_job_seconds_ago": age}
 
 
 def smtp(settings, timeout: float = TIMEOUT) -> dict:
@@ -96,12 +116,13 @@ def run_bounded(probes: dict[str, Callable[[], dict]], timeout: float) -> dict[s
 
 
 def report(session, settings) -> tuple[dict, int]:
-    """The /healthz body and status: ok (200), degraded (200: mail or directory do not answer, work waits)
+    """The /healthz body and status: ok (200), degraded (200: mail, directory or scheduler do not answer, work waits)
     or down (503: the database does not answer, no report can be taken)."""
     checks = {"database": database(session)}
     checks |= run_bounded({"smtp": lambda: smtp(settings), "ldap": lambda: ldap_directory(settings)},
                        timeout=TIMEOUT + 0.5)
     if not checks["database"]["ok"]:
         return {"status": "down", "checks": checks}, 503
+    checks["scheduler"] = scheduler(session, settings.scheduler_stale_seconds)
     healthy = all(check["ok"] for check in checks.values())
     return {"status": "ok" if healthy else "degraded", "checks": checks}, 200

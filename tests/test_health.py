@@ -1,17 +1,25 @@
-"""/healthz: each dependency must *answer* within a short timeout; mail and directory down is degraded (200),
-only a database that does not answer is 503. Real servers: aiosmtpd, the suite's slapd, and a "frozen" server —
+"""/healthz: each dependency must *answer* within a short timeout; mail, directory or a scheduler leader not seen
+is degraded (200), only a database that does not answer is 503. Real servers: aiosmtpd, the suite's slapd, and a "frozen" server —
 a socket that accepts connections into its backlog and never says a word, as a process stopped by SIGSTOP does.
 """
 from __future__ import annotations
 
 import socket
 import time
+from datetime import timedelta
 
 import pytest
 
-from console import create_app, health
+from console import clock, create_app, health
 from console.config import Settings
+from console.ops import records
 from tests.mail.servers import ControllableSMTP
+
+
+@pytest.fixture
+def leader_seen():
+    """A scheduler leader that just started a job, as a running `flask scheduler` does every few seconds."""
+    records.job_ran("mail.deliver", clock.now(), 0.01, None)
 
 
 @pytest.fixture
@@ -22,12 +30,27 @@ def frozen_port():
         yield listener.getsockname()[1]
 
 
-def test_all_answer_ok(browser, smtp_sink):
+def test_all_answer_ok(browser, smtp_sink, leader_seen):
     response = browser.get("/healthz")
     assert response.status_code == 200
     assert response.json["status"] == "ok"
     assert {name: check["ok"] for name, check in response.json["checks"].items()} == \
-        {"database": True, "smtp": True, "ldap": True}
+        {"database": True, "smtp": True, "ldap": True, "scheduler": True}
+
+
+def test_no_scheduler_leader_is_degraded_and_says_what_to_start(browser, smtp_sink):
+    response = browser.get("/healthz")
+    assert (response.status_code, response.json["status"]) == (200, "degraded")
+    assert "flask --app app scheduler" in response.json["checks"]["scheduler"]["error"]
+
+
+def test_a_leader_not_seen_for_longer_than_configured_is_degraded(browser, smtp_sink, configure):
+    configure(scheduler_stale_seconds=120)
+    records.job_ran("mail.deliver", clock.now() - timedelta(minutes=5), 0.01, None)
+    response = browser.get("/healthz")
+    assert (response.status_code, response.json["status"]) == (200, "degraded")
+    assert response.json["checks"]["scheduler"]["ok"] is False
+    assert 299 <= response.json["checks"]["scheduler"]["last_job_seconds_ago"] <= 302
 
 
 def test_a_mail_server_that_is_gone_is_degraded_not_503(browser, configure):
@@ -51,7 +74,7 @@ def test_the_embedded_sink_is_judged_too(browser, configure, frozen_port):
     assert response.json["checks"]["smtp"]["target"] == "embedded sink"
 
 
-def test_a_frozen_directory_is_degraded_within_the_timeout(browser, configure, smtp_sink, frozen_port):
+def test_a_frozen_directory_is_degraded_within_the_timeout(browser, configure, smtp_sink, frozen_port, leader_seen):
     configure(ldap_url=f"ldap://127.0.0.1:{frozen_port}")
     started = time.monotonic()
     response = browser.get("/healthz")

@@ -36,7 +36,16 @@ def index():
     return render("dashboard/index.html", stats=stats, demos=demos, today=today, customer=customer,
                   incidents=_open_incidents(), availability=_availability(),
                   overviews=worklists.counts(current_user) if can(current_user, "view", "incident") else [],
-                  windows=notices.banner_windows(current_user))
+                  windows=notices.banner_windows(current_user), backups=_backups())
+
+
+def _backups() -> dict | None:
+    """The last good backup and restore drill, and whether either is overdue or failed (staff only)."""
+    if not can(current_user, "view", "operations"):
+        return None
+    from console.ops import records, watch
+    return {"backup": records.last("backup", ok_only=True), "drill": records.last("drill", ok_only=True),
+            "findings": watch.findings()}
 
 
 def _open_incidents() -> dict | None:

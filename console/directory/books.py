@@ -22,6 +22,7 @@ from console.directory import private, tree
 from console.directory.connection import Directory
 from console.directory.tree import Contact
 from console.errors import RuleViolation
+from console.ops.metrics import LDAP_LOOKUP
 from console.phone import InvalidNumber, area_prefix, in_area, to_e164
 
 SHARED = "shared"
@@ -219,11 +220,12 @@ def lookup_name(directory: Directory, pbx: Pbx, number: str, user: PhoneUser | N
     flt = "(|" + "".join(f"({a}={escape_filter_chars(e164)})" for a in tree.LOOKUP_ATTRIBUTES) + ")"
     base = directory.base_dn
     attrs = ["cn", "employeeType"]
-    if user is not None and user.pbx_id == pbx.id:
-        found = directory.search_one(private.book_dn(directory, user), ldap.SCOPE_ONELEVEL, flt, attrs)
-        if found:
-            return _best(found)
-    found = directory.search_one(tree.shared_dn(base, pbx.name), ldap.SCOPE_ONELEVEL, flt, attrs)
+    with LDAP_LOOKUP.time():   # /metrics: how long callers wait for a name
+        if user is not None and user.pbx_id == pbx.id:
+            found = directory.search_one(private.book_dn(directory, user), ldap.SCOPE_ONELEVEL, flt, attrs)
+            if found:
+                return _best(found)
+        found = directory.search_one(tree.shared_dn(base, pbx.name), ldap.SCOPE_ONELEVEL, flt, attrs)
     return _best(found) if found else None
 
 

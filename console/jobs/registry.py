@@ -22,6 +22,7 @@ JOBS: list[Job] = [
     Job("ops.backup", "console.ops.jobs:backup_when_due", 600),
     Job("ops.drill", "console.ops.drill:drill_when_due", 3600),
     Job("ops.watch", "console.ops.watch:warn_staff", 3600),
+    Job("ops.daily", "console.ops.daily:record", 300),
     Job("billing.draft_month", "console.billing.jobs:draft_due", 3600),
     Job("billing.demo_notices", "console.billing.jobs:send_demo_notices", 3600),
     Job("voicemail.process", "console.voicemail.jobs:process_stored", 5),

@@ -25,6 +25,9 @@ REQUESTS = Counter("stimme_http_requests", "HTTP requests answered, by route and
                    ["route", "method", "status"], registry=None)
 LATENCY = Histogram("stimme_http_request_duration_seconds", "Time to answer a request, by route",
                     ["route"], buckets=BUCKETS, registry=None)
+# the caller-name lookup the PBX and the mail features wait on (console.directory.books.lookup_name)
+LDAP_LOOKUP = Histogram("stimme_ldap_lookup_duration_seconds", "Time of one caller-name lookup in the directory",
+                        buckets=BUCKETS, registry=None)
 
 
 def init_app(app: Flask) -> None:
@@ -48,7 +51,10 @@ def _age(instant: datetime | None, now: datetime) -> float | None:
 
 def figures() -> dict:
     """The database's figures, for /metrics and the Betrieb page alike."""
+    from console.fax.models import Fax
+    from console.incidents.availability import year_report
     from console.incidents.models import Incident, State
+    from console.voicemail.models import Voicemail
     from console.mail.models import InboundMessage, InboundState, OutboxMessage, OutboxState
     from console.media.models import MediaVersion, VersionState
     from console.ops import records
@@ -61,12 +67,20 @@ def figures() -> dict:
     oldest = session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.state.in_(waiting)))
     inbound = dict(session.execute(select(InboundMessage.state, func.count())
                                    .group_by(InboundMessage.state)).all())
+    open_ = (Incident.state.not_in((State.RESOLVED, State.CLOSED)), Incident.merged_into_id.is_(None))
     open_reports = dict(session.execute(
-        select(Incident.priority, func.count()).where(Incident.state.not_in((State.RESOLVED, State.CLOSED)))
-        .where(Incident.merged_into_id.is_(None)).group_by(Incident.priority)).all())
+        select(Incident.priority, func.count()).where(*open_).group_by(Incident.priority)).all())
+    breached = Incident.sla_breached.is_(True) | (Incident.sla_due_at < now)
+    sla = {(priority.value, "breached" if late else ("running" if due else "none")): count
+           for priority, late, due, count in session.execute(
+               select(Incident.priority, breached, Incident.sla_due_at.is_not(None), func.count()).where(*open_)
+               .group_by(Incident.priority, breached, Incident.sla_due_at.is_not(None))).all()}
     conversions = session.scalar(select(func.count()).select_from(MediaVersion)
                                  .where(MediaVersion.state.in_((VersionState.PENDING, VersionState.CONVERTING))))
     jobs = list(session.scalars(select(JobStatus).order_by(JobStatus.job_id)))
+    voicemails = dict(session.execute(select(Voicemail.state, func.count()).group_by(Voicemail.state)).all())
+    faxes = {(direction, state): count for direction, state, count in session.execute(
+        select(Fax.direction, Fax.state, func.count()).group_by(Fax.direction, Fax.state))}
     last_backup, last_good_backup = records.last("backup"), records.last("backup", ok_only=True)
     last_drill, last_good_drill = records.last("drill"), records.last("drill", ok_only=True)
     return {
@@ -76,6 +90,10 @@ def figures() -> dict:
         "outbox_oldest_age": _age(oldest, now),
         "inbound": {state.value: inbound.get(state, 0) for state in InboundState},
         "open_reports": {priority.value: count for priority, count in open_reports.items()},
+        "open_reports_sla": sla,
+        "availability": year_report(now.astimezone(clock.BERLIN).year, now=now),
+        "voicemails": {state.value: count for state, count in voicemails.items()},
+        "faxes": {(direction.value, state.value): count for (direction, state), count in faxes.items()},
         "conversions_waiting": conversions or 0,
         "jobs": jobs,
         "scheduler_seen_age": _age(max((j.last_started_at for j in jobs), default=None), now),
@@ -108,6 +126,26 @@ class DatabaseCollector:
         for priority in Priority:
             reports.add_metric([priority.value], facts["open_reports"].get(priority.value, 0))
         yield reports
+        by_sla = GaugeMetricFamily("stimme_incidents_open_sla", "Open fault reports by priority and SLA state "
+                                   "(breached, running, none: no SLA clock, e.g. not yet qualified)",
+                                   labels=["priority", "sla"])
+        for priority in Priority:
+            for state in ("breached", "running", "none"):
+                by_sla.add_metric([priority.value, state], facts["open_reports_sla"].get((priority.value, state), 0))
+        yield by_sla
+        year = facts["availability"]
+        yield GaugeMetricFamily("stimme_availability_ratio", "Availability of the platform this calendar year so "
+                                "far (§7.6, the promise is 0.998)", value=year.so_far.ratio)
+        yield GaugeMetricFamily("stimme_availability_budget_left_seconds", "Unannounced outage time left this "
+                                "year before the promise is broken", value=year.budget_left_seconds)
+        voicemails = GaugeMetricFamily("stimme_voicemail_messages", "Voicemails by state", labels=["state"])
+        for state, count in facts["voicemails"].items():
+            voicemails.add_metric([state], count)
+        yield voicemails
+        faxes = GaugeMetricFamily("stimme_fax_jobs", "Faxes by direction and state", labels=["direction", "state"])
+        for (direction, state), count in facts["faxes"].items():
+            faxes.add_metric([direction, state], count)
+        yield faxes
         yield GaugeMetricFamily("stimme_media_conversions_waiting", "Uploads waiting for conversion",
                                 value=facts["conversions_waiting"])
         runs = CounterMetricFamily("stimme_job_runs", "Runs of each scheduled job", labels=["job"])
@@ -149,7 +187,7 @@ def exposition(probes: dict) -> bytes:
     if directory:
         multiprocess.MultiProcessCollector(registry, path=directory)
     else:
-        for collector in (REQUESTS, LATENCY):
+        for collector in (REQUESTS, LATENCY, LDAP_LOOKUP):
             registry.register(collector)
     registry.register(DatabaseCollector(probes))
     return generate_latest(registry)

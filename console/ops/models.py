@@ -2,9 +2,9 @@
 each scheduled job's last run, and each backup and restore drill."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Float, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console import clock
@@ -34,3 +34,13 @@ class BackupRecord(db.Model):
     archive: Mapped[str | None] = mapped_column(String(500))
     size: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class DailyFigure(db.Model):
+    """One operational figure of one Berlin day, sampled by the job ops.daily (console/ops/daily.py) for the
+    Betrieb page's charts of the last days."""
+    __tablename__ = "ops_daily_figure"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    sampled_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import time
-from datetime import timedelta
 
 from flask import Response, current_app, jsonify, render_template, request
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -13,7 +12,7 @@ from sqlalchemy import text
 from console import health
 from console.auth.permissions import requires
 from console.extensions import db
-from console.ops import metrics
+from console.ops import daily, metrics, watch
 from console.ops.blueprint import bp
 from console.ops.restore import code_revision
 
@@ -89,9 +88,7 @@ def readyz():
 @bp.get("/ops/")
 @requires("view", "operations")
 def index():
-    facts = metrics.figures()
-    settings = current_app.extensions["settings"]
+    facts, charts, findings = metrics.figures(), daily.last_days(), watch.findings()
     db.session.rollback()
-    good = facts["last_good_backup"]
-    backup_overdue = good is None or (facts["now"] - good.finished_at) > timedelta(hours=settings.backup_every_hours + 1)
-    return render_template("ops/index.html", facts=facts, probes=_probes(), backup_overdue=backup_overdue)
+    return render_template("ops/index.html", facts=facts, probes=_probes(), charts=charts,
+                           backup_overdue="backup_old" in findings, drill_overdue="drill_old" in findings)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
 from console.auth.models import Role
 from console.extensions import db
@@ -43,6 +44,34 @@ def test_filing_a_report_and_sending_its_mail_move_the_figures(browser, make_cus
         value(before, "stimme_http_requests_total", route="/metrics", method="GET", status="200") + 2
     assert value(after, "stimme_dependency_up", dependency="database") == 1
     assert value(after, "stimme_dependency_up", dependency="ldap") == 1
+    assert value(after, "stimme_incidents_open_sla", priority="P3", sla="running") + \
+        value(after, "stimme_incidents_open_sla", priority="P3", sla="none") == value(after, "stimme_incidents_open",
+                                                                                      priority="P3")
+    assert 0.99 <= value(after, "stimme_availability_ratio") <= 1
+
+
+def test_voicemails_and_faxes_are_counted_by_state(browser, make_customer, make_user, configure, tmp_path):
+    from tests.fax.factories import fax_ids
+    from tests.voicemail.factories import voicemail_ids
+    configure(voicemail_dir=str(tmp_path / "voicemail"))
+    customer = make_customer()
+    user = make_user(customer)
+    voicemail_ids(customer, user=user)
+    fax_ids(customer, user)
+    db.session.commit()
+    samples = scrape(browser)
+    assert value(samples, "stimme_voicemail_messages", state="mailed") == 1
+    assert value(samples, "stimme_fax_jobs", direction="in", state="delivered") == 1
+
+
+def test_a_caller_name_lookup_is_timed(browser, make_customer):
+    from console.directory import books
+    from console.directory.connection import get_directory
+    customer = make_customer()
+    db.session.commit()
+    before = value(scrape(browser), "stimme_ldap_lookup_duration_seconds_count")
+    books.lookup_name(get_directory(), customer.pbx, "+49301234567")
+    assert value(scrape(browser), "stimme_ldap_lookup_duration_seconds_count") == before + 1
 
 
 def test_metrics_need_an_allowed_address_or_the_token(browser, configure):
@@ -103,3 +132,66 @@ def test_staff_are_mailed_once_a_day_when_the_backup_failed_or_is_old(smtp_sink,
     [mail] = smtp_sink.received
     text = mail.parsed.get_body(("plain",)).get_content()
     assert "Die letzte Sicherung ist fehlgeschlagen: OSError: No space left on device" in text
+
+
+def test_the_betrieb_page_charts_the_last_seven_days_from_the_stored_samples(app, make_customer, make_login, smtp_sink,
+                                                                           signed_in):
+    """ops.daily keeps one row per day and figure: counts are the day's total, a peak only rises during its day;
+    the page draws the last seven days from those rows (so they survive restarts), today's value in the caption."""
+    from datetime import timedelta
+
+    from console import clock
+    from console.ops import daily
+    from console.ops.models import DailyFigure
+    staff = make_login(Role.STAFF_ADMIN, language="de")
+    customer = make_customer()
+    for _ in range(3):
+        make_incident(customer)
+    db.session.commit()
+    run_job(app, Job("ops.daily", "console.ops.daily:record", 300))
+    today = clock.today_berlin()
+    stored = {row.key: row.value for row in db.session.scalars(select(DailyFigure).where(DailyFigure.day == today))}
+    assert stored["reports_filed"] == 3 and stored["reports_open"] == 3 and stored["outbox_waiting"] >= 3
+    assert stored["ldap_ms"] > 0
+    deliver_due()                     # the queue empties: the day's peak stays
+    make_incident(customer)
+    db.session.commit()
+    daily.record()
+    stored = {row.key: row.value for row in db.session.scalars(select(DailyFigure).where(DailyFigure.day == today))}
+    assert stored["reports_filed"] == 4 and stored["outbox_waiting"] >= 3 and stored["mail_sent"] >= 3
+    db.session.add(DailyFigure(day=today - timedelta(days=2), key="reports_filed", value=17))
+    db.session.add(DailyFigure(day=today - timedelta(days=8), key="reports_filed", value=99))   # outside the week
+    db.session.commit()
+    page = signed_in(staff).get("/ops/").get_data(as_text=True)
+    chart = page[page.index("Meldungen eingegangen"):].split("</figure>")[0]
+    assert chart.count("<rect") == 7 and "17" in chart and "99" not in chart
+    assert "Meldungen eingegangen: <strong>4</strong>" in page
+
+
+def test_a_stale_or_failed_drill_is_shown_on_the_betrieb_page(make_login, signed_in):
+    from console.ops import records
+    staff = make_login(Role.STAFF_ADMIN, language="de")
+    records.backup_done("drill", ok=False, detail="checksum of database.dump differs")
+    db.session.commit()
+    page = signed_in(staff).get("/ops/").get_data(as_text=True)
+    assert "checksum of database.dump differs" in page and "backup drill" in page
+
+
+def test_staff_see_the_last_backup_and_drill_on_the_dashboard_and_when_they_are_overdue(make_login, make_customer,
+                                                                                      signed_in):
+    from datetime import timedelta
+
+    from console import clock
+    from console.ops import records
+    from console.ops.models import BackupRecord
+    staff = make_login(Role.STAFF_ADMIN, language="de")
+    reseller = make_login(Role.RESELLER, reseller=make_customer().reseller)
+    records.backup_done("backup", ok=True, archive="/x.tar", size=10)
+    db.session.add(BackupRecord(kind="drill", ok=True, finished_at=clock.now() - timedelta(days=9)))
+    db.session.commit()
+    page = signed_in(staff).get("/").get_data(as_text=True)
+    assert "letzte Sicherung" in page and "letzte erfolgreiche Wiederherstellungsprobe" in page
+    drill = page[page.index("letzte Sicherung"):].split("</article>")[1]
+    assert "überfällig" in drill and 'class="when breach"' in drill
+    assert "überfällig" not in page[:page.index("letzte Sicherung")].split("<article>")[-1]
+    assert "letzte Sicherung" not in signed_in(reseller).get("/").get_data(as_text=True)
