@@ -66,6 +66,7 @@ def installation(root: Path, name: str, **settings) -> Installation:
     config = Settings(database_url=url, secret_key="test-secret-for-backups", demo=True, log_format="text",
                       ldap_url=server.url, ldap_bind_dn=server.root_dn, ldap_bind_password=server.root_pw,
                       ldap_base_dn=server.suffix, media_dir=str(root / f"media-{name}"),
+                      voicemail_dir=str(root / f"voicemail-{name}"), fax_dir=str(root / f"fax-{name}"),
                       backup_dir=str(root / "backups"), **settings)
     app = create_app(config)
     app.config["TESTING"] = True
