@@ -43,6 +43,9 @@ class IntegerField(_SaysWhy, fields.IntegerField):
 
 class _InRange(_SaysWhy):
     def process_formdata(self, valuelist):
+        if not valuelist or not " ".join(valuelist).strip():   # left empty: no value, not an unreadable one
+            self.data = None                                   # (else _SaysWhy fails an Optional() field)
+            return
         super().process_formdata(valuelist)
         value = self.data
         if value is not None and not day_in_range(value if not hasattr(value, "date") else value.date()):
@@ -75,10 +78,11 @@ class DateAndTimeWidget:
             f' aria-label="{escape(field.time_label)}"{invalid}></span>')
 
 
-class DateAndTimeField(fields.Field):
+class DateAndTimeField(_SaysWhy, fields.Field):
     """A Berlin wall-clock time from a date field and a time field of the same name (data: a naive datetime,
-    or None when both are empty; a single ISO value with an offset, as a script may send, is that aware instant). One part without the other, or a day out of range, is an error on the field
-    that names what is missing."""
+    or None when both are empty; a single ISO value with an offset, as a script may send, is that aware instant).
+    One part without the other, or a day out of range, is an error on the field that names what is missing, also
+    when the field is Optional() (which looks only at the first part and would drop the error)."""
     widget = DateAndTimeWidget()
 
     def __init__(self, label=None, validators=None, date_label=None, time_label=None, **kwargs):
