@@ -38,10 +38,14 @@ __all__ = [
 ]
 
 
+# The page's language → the holidays package's name for it (it has no plain "en").
+_NAME_LANGUAGES = {"de": "de", "en": "en_US"}
+
+
 @lru_cache(maxsize=None)
-def _holidays_of(year: int) -> dict[date, str]:
-    """Nationwide German holidays of one year with their German names (built once per year)."""
-    return dict(holidays.Germany(years=year, language="de"))
+def _holidays_of(year: int, language: str = "de") -> dict[date, str]:
+    """Nationwide German holidays of one year with their names in one language (built once per year)."""
+    return dict(holidays.Germany(years=year, language=_NAME_LANGUAGES.get(language[:2], "de")))
 
 
 def _check_date(d: date) -> date:
@@ -58,9 +62,10 @@ def _utc(instant: datetime) -> datetime:
     return instant.astimezone(timezone.utc)
 
 
-def holiday_name(d: date) -> str | None:
-    """German name of the nationwide public holiday on ``d``, or None on other days."""
-    return _holidays_of(_check_date(d).year).get(d)
+def holiday_name(d: date, language: str = "de") -> str | None:
+    """Name of the nationwide public holiday on ``d`` in ``language`` (German unless "en…"), or None on other
+    days."""
+    return _holidays_of(_check_date(d).year, language).get(d)
 
 
 def is_holiday(d: date) -> bool:

@@ -71,7 +71,12 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["describe"] = describe
     app.jinja_env.globals["is_holiday"] = servicehours.is_holiday
-    app.jinja_env.globals["holiday_name"] = servicehours.holiday_name
+
+    @pass_context
+    def holiday_name(context, value: date) -> str | None:
+        """The holiday's name in the page's language (Tag der Deutschen Einheit / German Unity Day)."""
+        return servicehours.holiday_name(value, context.get("locale") or str(get_locale()))
+    app.jinja_env.globals["holiday_name"] = holiday_name
 
     @app.template_filter("day_month")
     def day_month(value: date) -> str:

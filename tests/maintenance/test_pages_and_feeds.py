@@ -41,6 +41,15 @@ def test_each_role_sees_what_affects_it(network, windows, make_login, signed_in)
     assert user.get(f"/maintenance/{windows['nord'].id}").status_code == 404
 
 
+def test_holiday_names_are_in_the_page_language(make_login, signed_in):
+    staff = signed_in(make_login(Role.STAFF_ADMIN))
+    german = staff.get("/maintenance/calendar?month=2026-12").get_data(as_text=True)
+    assert "Erster Weihnachtstag" in german and "Christmas Day" not in german
+    staff.post("/language", {"language": "en"})
+    english = staff.get("/maintenance/calendar?month=2026-10").get_data(as_text=True)
+    assert "German Unity Day" in english and "Tag der Deutschen Einheit" not in english
+
+
 def test_banner_shows_announced_windows_to_the_affected(network, windows, make_login, signed_in):
     nord, *_ = network
     page = signed_in(make_login(Role.RESELLER, reseller=nord)).get("/customers/").get_data(as_text=True)
