@@ -26,6 +26,19 @@ def _body(message) -> str:
     return part.get_content() if part else ""
 
 
+def _hold_requests(page, pattern: str) -> list:
+    """Requests to pattern wait (unanswered) in the returned list until the test continues them."""
+    held: list = []
+    page.route(pattern, lambda route: held.append(route))
+    return held
+
+
+def _release(page, pattern: str, held: list) -> None:
+    while held:
+        held.pop().continue_()
+    page.unroute(pattern)
+
+
 def test_staff_schedules_reschedules_and_cancels_a_window(page, login, console):
     login(page, "staff@example.com")
     page.click(".main-nav a[href='/maintenance/']")
@@ -88,7 +101,10 @@ def test_customer_admin_uploads_hold_music_plays_it_and_the_pbx_gets_audio(page,
     upload.locator("input[type=file]").set_input_files(
         files=[{"name": "fruehling.wav", "mimeType": "audio/wav", "buffer": _tone_wav()}])
     button = upload.locator("button[type=submit]")
+    held = _hold_requests(page, "**/media/new")
     button.click()
+    expect(button).to_be_disabled()            # while the upload runs: no second upload by a second click
+    _release(page, "**/media/new", held)
     item = page.locator("article", has_text="Frühlingsmusik")
     expect(item).to_be_visible()
     audio = item.locator("audio").first
@@ -151,3 +167,10 @@ def test_the_language_switch_changes_html_lang_and_the_phone_menu_opens(page, lo
     expect(page.locator(".nav-menu a[aria-current=page]")).to_have_attribute("href", "/incidents/")
     page.click("header button[value=de]")
     expect(page.locator("html")).to_have_attribute("lang", "de")
+    # English chosen elsewhere (another tab): the next boosted page brings its <html lang> along
+    page.evaluate("""() => fetch('/language', {method: 'POST', body: new URLSearchParams({language: 'en', next: '/'}),
+        headers: {'X-CSRFToken': document.querySelector('meta[name=csrf-token]').content}})""")
+    resize(page, 1366, 900)
+    page.click(".main-nav a[href='/maintenance/']")
+    expect(page.locator("h1")).to_contain_text("Maintenance")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
