@@ -13,7 +13,7 @@ from console.auth.permissions import requires
 from console.auth.scope import get_or_404, scoped
 from console.errors import RuleViolation
 from console.extensions import db
-from console.web.render import apply_errors, paginate, render, search
+from console.web.render import apply_errors, confirm_page, paginate, render, search
 
 
 def _back(customer_id: int):
@@ -53,11 +53,15 @@ def _site_form(customer: Customer, site: Site | None):
                   hint=None if site else _("Every site beyond the main site is a paid option (§2.4)."))
 
 
-@bp.post("/sites/<int:site_id>/delete")
+@bp.route("/sites/<int:site_id>/delete", methods=["GET", "POST"])
 @requires("manage", "site")
 def delete_site(site_id: int):
     site = get_or_404(Site, site_id, current_user)
     customer_id = site.pbx.customer_id
+    if request.method == "GET":
+        return confirm_page(title=_("Delete this site?"), what=_("Site %(name)s of %(customer)s, with its trunk.",
+                            name=site.name, customer=site.pbx.customer.name), submit=_("Delete site"),
+                            back=url_for(".customer", customer_id=customer_id))
     try:
         services.delete_site(site)
     except RuleViolation as exc:
@@ -96,11 +100,15 @@ def edit_trunk(site_id: int):
                          "the site's address (§3.3)."))
 
 
-@bp.post("/trunks/<int:trunk_id>/delete")
+@bp.route("/trunks/<int:trunk_id>/delete", methods=["GET", "POST"])
 @requires("manage", "trunk")
 def delete_trunk(trunk_id: int):
     trunk = get_or_404(Trunk, trunk_id, current_user)
     customer_id = trunk.site.pbx.customer_id
+    if request.method == "GET":
+        return confirm_page(title=_("Delete this trunk?"), what=_("The trunk of site %(name)s (%(number)s).",
+                            name=trunk.site.name, number=trunk.base_number), submit=_("Delete trunk"),
+                            back=url_for(".customer", customer_id=customer_id))
     try:
         services.delete_trunk(trunk)
     except RuleViolation as exc:
@@ -167,11 +175,16 @@ def _phone_user_form(pbx: Pbx, user: PhoneUser | None):
                   title=_("Edit user %(name)s", name=user.name) if user else _("New user on %(pbx)s", pbx=pbx.name))
 
 
-@bp.post("/users/<int:user_id>/delete")
+@bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
 @requires("manage", "phone_user")
 def delete_phone_user(user_id: int):
     user = get_or_404(PhoneUser, user_id, current_user)
     customer_id = user.pbx.customer_id
+    if request.method == "GET":
+        return confirm_page(title=_("Delete this user?"), what=_(
+            "%(name)s (extension %(extension)s) and their logins. Their licence ends today.",
+            name=user.name, extension=user.extension), submit=_("Delete user"),
+            back=url_for(".phone_user", user_id=user_id))
     services.delete_phone_user(user)
     db.session.commit()
     flash(_("User deleted."), "success")

@@ -21,7 +21,7 @@ from console.billing.pdf import statements_pdf
 from console.billing.statements import parse_euros, statements
 from console.errors import RuleViolation
 from console.extensions import db
-from console.web.render import render
+from console.web.render import confirm_revoke, render
 
 
 def _month(label: str) -> tuple[int, int]:
@@ -177,10 +177,12 @@ def issue_token():
     return _index_page(new_token=plain)  # shown once, never stored
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @requires("manage", "billing_token")
 def revoke_token(token_id: int):
     row = db.session.get(BillingToken, token_id) or abort(404)
+    if request.method == "GET":
+        return confirm_revoke(row.name, back=url_for("billing.index"))
     tokens.revoke(row)
     db.session.commit()
     flash(_("Token revoked."), "success")

@@ -1,7 +1,7 @@
 """The PBX's phonebook settings: what to enter on the innovaphone PBX, its reader account, lookup tokens."""
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from console.accounts.models import Pbx
@@ -14,7 +14,7 @@ from console.directory.models import DirectoryToken
 from console.directory.pbx_settings import (has_reader, innovaphone_settings, issue_lookup_token,
                                             revoke_lookup_token, set_reader_password)
 from console.extensions import db
-from console.web.render import render
+from console.web.render import confirm_revoke, render
 
 
 def _page(pbx: Pbx, **extra):
@@ -55,10 +55,12 @@ def issue_token(pbx_id: int):
     return _page(pbx, new_token=token)
 
 
-@bp.post("/directory/tokens/<int:lookup_token_id>/revoke")
+@bp.route("/directory/tokens/<int:lookup_token_id>/revoke", methods=["GET", "POST"])
 @requires("manage", "directory_token")
 def revoke_token(lookup_token_id: int):
     token = get_or_404(DirectoryToken, lookup_token_id, current_user)
+    if request.method == "GET":
+        return confirm_revoke(token.name, back=url_for(".settings", pbx_id=token.pbx_id))
     revoke_lookup_token(token)
     db.session.commit()
     flash(_("Token revoked."), "success")

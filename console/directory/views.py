@@ -21,7 +21,7 @@ from console.directory.loading import load_book, require_edit
 from console.directory.tree import ATTRIBUTES, Contact
 from console.errors import RuleViolation
 from console.extensions import db
-from console.web.render import apply_errors, render
+from console.web.render import apply_errors, confirm_page, render
 
 SHOWN = 200  # a page shows this many matches; people narrow a big book by searching
 
@@ -101,13 +101,17 @@ def _entry_form(book: Book, entry: Contact | None):
                   hint=_("Numbers are saved in international form (+49…) so the PBX shows the caller's name."))
 
 
-@bp.post("/pbx/<int:pbx_id>/directory/<book_kind>/<entry_id>/delete")
+@bp.route("/pbx/<int:pbx_id>/directory/<book_kind>/<entry_id>/delete", methods=["GET", "POST"])
 @requires("manage", "shared_book", "private_book")
 def delete_entry(pbx_id: int, book_kind: str, entry_id: str):
     book = load_book(pbx_id, book_kind)
     require_edit(book)
     directory = get_directory()
     entry = books.get_entry(directory, book, entry_id) or abort(404)
+    if request.method == "GET":
+        return confirm_page(title=_("Delete %(name)s?", name=entry.name), what=_(
+            "The entry %(name)s leaves the phonebook: the PBX no longer shows this name for its numbers.",
+            name=entry.name), submit=_("Delete entry"), back=book_url(book))
     try:
         books.delete_entry(directory, book, entry)
     except RuleViolation as exc:

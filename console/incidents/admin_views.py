@@ -23,7 +23,7 @@ from console.incidents.chart import monthly_chart
 from console.incidents.forms import OutageForm, SlaTargetForm, TokenForm
 from console.incidents.models import ApiToken, Incident, Outage, Priority, TimeEntry
 from console.incidents.sla import targets_for
-from console.web.render import apply_errors, paginate, render
+from console.web.render import apply_errors, confirm_revoke, paginate, render
 
 
 @bp.get("/availability")
@@ -122,10 +122,12 @@ def api_tokens():
     return render("incidents/tokens.html", form=form, tokens=tokens, plain=plain)
 
 
-@bp.post("/api-tokens/<int:token_id>/revoke")
+@bp.route("/api-tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @requires("manage", "api_token")
 def revoke_token(token_id: int):
     token = get_or_404(ApiToken, token_id, current_user)
+    if request.method == "GET":
+        return confirm_revoke(token.name, back=url_for(".api_tokens"))
     services.revoke_token(token)
     db.session.commit()
     flash(_("Token %(name)s revoked.", name=token.name), "success")

@@ -180,7 +180,8 @@ def cancel(window_id: int):
             flash(_("Window cancelled. Everyone notified gets the cancellation with your reason."), "success")
             return redirect(url_for(".detail", window_id=window_id), 303)
     return render("maintenance/confirm.html", window=window, form=form, action="cancel",
-                  title=_("Cancel this window?"), submit=_("Cancel window"))
+                  title=_("Cancel this window?"), submit=_("Cancel window"), danger=True,
+                  back=url_for(".detail", window_id=window_id))
 
 
 @bp.route("/<int:window_id>/start", methods=["GET", "POST"])
@@ -191,7 +192,8 @@ def start(window_id: int):
     if request.method == "POST" and form.validate_on_submit():
         return _act(window_id, services.start)
     return render("maintenance/confirm.html", window=window, form=form, action="start",
-                  title=_("Start this window now?"), submit=_("Start now"))
+                  title=_("Start this window now?"), submit=_("Start now"),
+                  back=url_for(".detail", window_id=window_id))
 
 
 @bp.post("/<int:window_id>/extend")

@@ -2,7 +2,7 @@
 for processing, and the refusals and failures with their reasons."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from console import clock
@@ -14,7 +14,7 @@ from console.voicemail import dav, inbox, intake
 from console.voicemail.blueprint import bp
 from console.voicemail.forms import StoreTokenForm
 from console.voicemail.models import Voicemail, VoicemailState, VoicemailToken
-from console.web.render import render
+from console.web.render import confirm_revoke, render
 
 WAITING = (VoicemailState.STORED, VoicemailState.PROCESSING)
 TROUBLE = (VoicemailState.REFUSED, VoicemailState.FAILED)
@@ -50,10 +50,12 @@ def issue_store_token(pbx_id: int):
     return _page(pbx, new_token=token)
 
 
-@bp.post("/voicemail/store-tokens/<int:voicemail_token_id>/revoke")
+@bp.route("/voicemail/store-tokens/<int:voicemail_token_id>/revoke", methods=["GET", "POST"])
 @requires("manage", "voicemail_store")
 def revoke_store_token(voicemail_token_id: int):
     token = get_or_404(VoicemailToken, voicemail_token_id, current_user)
+    if request.method == "GET":
+        return confirm_revoke(token.name, back=url_for(".store_page", pbx_id=token.pbx_id))
     inbox.revoke_token(token)
     db.session.commit()
     flash(_("Token revoked."), "success")

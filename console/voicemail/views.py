@@ -17,7 +17,7 @@ from console.voicemail import greetings, inbox, processing, recording, retention
 from console.voicemail.blueprint import bp
 from console.voicemail.forms import GreetingForm, RetentionForm, SettingsForm
 from console.voicemail.models import Voicemail, VoicemailState
-from console.web.render import apply_errors, render
+from console.web.render import apply_errors, confirm_page, render
 
 SHOWN = (VoicemailState.STORED, VoicemailState.PROCESSING, VoicemailState.MAILED, VoicemailState.FAILED)
 
@@ -75,10 +75,16 @@ def heard(voicemail_id: int):
     return redirect(url_for(".index"), 303)
 
 
-@bp.post("/voicemail/<int:voicemail_id>/delete")
+@bp.route("/voicemail/<int:voicemail_id>/delete", methods=["GET", "POST"])
 @requires("manage", "voicemail")
 def delete(voicemail_id: int):
-    inbox.delete(_message(voicemail_id))
+    row = _message(voicemail_id)
+    if request.method == "GET":
+        return confirm_page(title=_("Delete this message?"), what=_(
+            "The message from %(caller)s, also from the phone's voicemail. It cannot be brought back.",
+            caller=row.caller_name or row.caller_number or _("an unknown caller")), submit=_("Delete message"),
+            back=url_for(".message", voicemail_id=voicemail_id))
+    inbox.delete(row)
     db.session.commit()
     flash(_("Message deleted, from the phone's voicemail too."), "success")
     return redirect(url_for(".index"), 303)
@@ -131,10 +137,15 @@ def greeting(user_id: int):
     return redirect(url_for(".settings", user_id=user.id), 303)
 
 
-@bp.post("/voicemail/users/<int:user_id>/greeting/delete")
+@bp.route("/voicemail/users/<int:user_id>/greeting/delete", methods=["GET", "POST"])
 @requires("manage", "voicemail")
 def delete_greeting(user_id: int):
-    greetings.remove(get_or_404(PhoneUser, user_id, current_user))
+    user = get_or_404(PhoneUser, user_id, current_user)
+    if request.method == "GET":
+        return confirm_page(title=_("Remove the greeting?"), what=_(
+            "The voicemail of %(name)s plays its standard greeting again.", name=user.name),
+            submit=_("Remove the greeting"), back=url_for(".settings", user_id=user_id))
+    greetings.remove(user)
     flash(_("Greeting removed; the voicemail plays its standard greeting."), "success")
     return redirect(url_for(".settings", user_id=user_id), 303)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
 from console.bounds import page_number, search_term
@@ -92,3 +93,16 @@ def apply_errors(form, violation: RuleViolation) -> None:
             field.errors = list(field.errors) + [str(message)]
         else:
             form.form_errors.append(str(message))
+
+
+def confirm_page(*, title: str, what: str, submit: str, back: str) -> str:
+    """The page in front of a destructive POST (it works without JavaScript): what will go, a danger button that
+    posts back to this URL with the CSRF token, and a way back. The view answers GET with it; POST does the deed."""
+    return render("confirm.html", title=title, what=what, submit=submit, back=back, danger=True, form=None)
+
+
+def confirm_revoke(name: str, *, back: str) -> str:
+    """The confirmation page of revoking a bearer token, the same words for every kind of token."""
+    return confirm_page(title=_("Revoke this token?"), what=_(
+        "Token %(name)s stops working at once: the system that sends it is refused until it gets a new one.",
+        name=name), submit=_("Revoke"), back=back)
