@@ -31,8 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from console import clock, create_app
-from console.accounts import services as accounts
-from console.accounts.models import LicenceKind, Pbx, Provider, TrunkKind
+from console.accounts.models import Pbx
 from console.auth.models import Login, Role
 from console.config import Settings
 from console.extensions import db
@@ -40,6 +39,7 @@ from console.incidents import services as incidents
 from console.maintenance import services as maintenance
 from console.maintenance.models import EmergencyReason, MaintenanceWindow, WindowKind, WindowState
 from console.mail.models import OutboxMessage, OutboxState
+from tests.accounts.factories import reseller_with_customer
 from tests.incidents.factories import qualified_data
 from tests.mail.servers import ControllableSMTP, free_port, own_database
 from tests.ops.fleet import FLASK, Fleet, web_command
@@ -82,14 +82,8 @@ def _seed(app) -> dict:
     with app.app_context():
         customers = []
         for n in (1, 2):
-            reseller = accounts.save_reseller(None, name=f"Reseller {n}", notice_email=f"noc{n}@reseller.example")
-            customer = accounts.create_customer(
-                staff, reseller=reseller, name=f"Kunde {n}", pbx_name=f"pbx{n}.stimme.test",
-                licence=LicenceKind.BASE, site_name="Zentrale", street="Hauptstraße 1", postcode="10115",
-                city="Berlin")
-            accounts.save_trunk(None, site=customer.pbx.sites[0], kind=TrunkKind.SIP, provider=Provider.TELEKOM,
-                                provider_name=None, base_number=f"030 {1000 + n}0", first_extension="0",
-                                last_extension="99")
+            _, customer = reseller_with_customer(staff, n, f"Reseller {n}", f"Kunde {n}", f"pbx{n}.stimme.test",
+                                                 f"030 {1000 + n}0")
             customers.append(customer)
         _, token = incidents.issue_token(customers[0].reseller, "Ticketsystem")
         report = qualified_data(customers[0])
