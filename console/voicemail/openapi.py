@@ -40,7 +40,12 @@ PATHS = {"/voicemail": {"post": {
         "schema": {"$ref": "#/components/schemas/VoicemailUpload"}}}},
     "responses": {
         "201": _json("VoicemailStored", "Stored; the mail follows."),
-        "400": _json("VoicemailRefused", "A field is missing or malformed (`field` names it)."),
+        # a field the database cannot hold (NUL, invalid UTF-8) is refused for every route alike, before this
+        # API reads it, with the console's common error body (console/web/errors.py)
+        "400": {"description": "A field is missing or malformed (`field` names it), or holds a character that "
+                               "cannot be stored (the common error body).",
+                "content": {"application/json": {"schema": {"anyOf": [
+                    {"$ref": "#/components/schemas/VoicemailRefused"}, {"$ref": "#/components/schemas/Error"}]}}}},
         "401": _json("VoicemailRefused", "No or no valid voicemail token."),
         "403": _json("VoicemailRefused", "no_package: the user has neither Klingende nor Volle stimme."),
         "409": _json("VoicemailRefused", "unknown_mailbox: no user with this extension on your PBX."),

@@ -12,13 +12,12 @@ import json
 from flask_migrate import upgrade
 
 from console import create_app
-from console.accounts import services as accounts
-from console.accounts.models import LicenceKind, Provider, TrunkKind
 from console.audit.recorder import acting_as
 from console.auth.models import Login, Role
 from console.auth.services import save_login
 from console.extensions import db
 from console.incidents import services as incidents
+from tests.accounts.factories import reseller_with_customer
 
 PASSWORD = "stack test password 1"
 
@@ -32,14 +31,9 @@ def main() -> None:
                            password=PASSWORD, skip_password_rules=True)
         resellers = []
         for n in (1, 2):
-            reseller = accounts.save_reseller(None, name=f"Händler {n}", notice_email=f"noc{n}@reseller.example")
-            customer = accounts.create_customer(
-                staff, reseller=reseller, name=f"Kunde {n} GmbH", pbx_name=f"pbx{n}.stack.test",
-                licence=LicenceKind.BASE, site_name="Zentrale", street="Hauptstraße 1", postcode="10115",
-                city="Berlin")
-            trunk = accounts.save_trunk(None, site=customer.pbx.sites[0], kind=TrunkKind.SIP,
-                                        provider=Provider.TELEKOM, provider_name=None, base_number=f"030 {7000 + n}0",
-                                        first_extension="0", last_extension="99")
+            reseller, customer = reseller_with_customer(staff, n, f"Händler {n}", f"Kunde {n} GmbH",
+                                                        f"pbx{n}.stack.test", f"030 {7000 + n}0")
+            trunk = customer.pbx.sites[0].trunk
             login = save_login(staff, None, email=f"reseller{n}@stack.example", name=f"Händler {n}",
                                role=Role.RESELLER, reseller=reseller, password=PASSWORD, skip_password_rules=True)
             _, token = incidents.issue_token(reseller, "stack test")
