@@ -53,8 +53,7 @@ class ReportForm(FlaskForm):
     once, exactly as the API does, and refuses another reseller's customer or sites."""
     title = StringField(FIELD_LABELS["title"], validators=[Length(max=200)])
     customer_id = SelectField(FIELD_LABELS["customer_id"], coerce=str, validate_choice=False)
-    site_ids = SelectMultipleField(FIELD_LABELS["site_ids"], coerce=str, validate_choice=False,
-                                   description=_l("Hold Ctrl to choose several."))
+    site_ids = SelectMultipleField(FIELD_LABELS["site_ids"], coerce=str, validate_choice=False)
     category = SelectField(FIELD_LABELS["category"], choices=category_choices, validate_choice=False)
     impact = SelectField(FIELD_LABELS["impact"], choices=impact_choices, validate_choice=False)
     affected_numbers = TextAreaField(FIELD_LABELS["affected_numbers"],

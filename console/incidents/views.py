@@ -176,7 +176,7 @@ def _customer_choices(form: ReportForm) -> None:
         (str(c.id), f"{c.name} · {c.pbx.name}" + (f" ({c.reseller.name})" if current_user.is_staff else ""))
         for c in customers]
     form.customer_id.render_kw = {"hx-get": request.path, "hx-trigger": "change", "hx-target": "#site_ids",
-                                  "hx-select": "#site_ids option", "hx-swap": "innerHTML"}
+                                  "hx-select": "#site_ids", "hx-swap": "outerHTML"}   # the site checkboxes
     offering = request.method == "GET"   # preselect only what is offered; a submitted form is judged as sent
     if offering and len(customers) == 1 and not form.customer_id.data:
         form.customer_id.data = str(customers[0].id)

@@ -39,7 +39,7 @@ def test_report_ask_answer_resolve(browser, console):
             assert missing in main, missing
         assert reseller.input_value("#title") == "Backstube: keine Anrufe von extern"
 
-        reseller.select_option("#site_ids", label="Backstube")
+        reseller.locator("fieldset.choices").get_by_label("Backstube", exact=True).check()   # checkboxes, no Ctrl
         reseller.select_option("#category", value="no_incoming")
         reseller.select_option("#impact", value="pbx")
         reseller.fill("#affected_numbers", "0431 554431")

@@ -65,3 +65,24 @@ def test_completing_a_mailed_report_shows_its_start_in_the_two_fields(make_custo
     assert 'type="date" id="started_at" name="started_at" value="2026-11-27"' in page
     assert 'name="started_at" value="09:30"' in page
     assert "Dringlichkeit (Ihr Vorschlag)" not in page
+
+
+def test_the_sites_are_checkboxes_and_the_ticked_ones_stay_ticked_after_an_error(make_customer, make_login,
+                                                                                 signed_in):
+    from console.accounts import services as accounts
+    customer, browser = _reseller(make_customer, make_login, signed_in)
+    second = accounts.save_site(None, pbx=customer.pbx, name="Lager", street="Weg 2", postcode="10115",
+                                city="Berlin")
+    db.session.commit()
+    data = _form(customer)
+    page = browser.get(f"/incidents/new?customer_id={customer.id}").get_data(as_text=True)
+    assert 'type="checkbox" name="site_ids"' in page and 'id="site_ids" multiple' not in page
+    assert "Strg" not in page and "Ctrl" not in page
+    data["site_ids"] = [str(customer.pbx.sites[0].id), str(second.id)]
+    data["category"] = ""                     # an error: the form comes back
+    html = browser.post("/incidents/new", data).get_data(as_text=True)
+    ticked = re.findall(r'<input type="checkbox" name="site_ids" value="(\d+)" checked>', html)
+    assert sorted(ticked) == sorted(data["site_ids"])
+    data["category"] = _form(customer)["category"]
+    assert browser.post("/incidents/new", data).status_code == 303
+    assert {s.name for s in db.session.scalar(select(Incident)).sites} == {customer.pbx.sites[0].name, "Lager"}

@@ -113,13 +113,13 @@ def test_the_form_offers_the_sites_of_the_chosen_customer(make_customer, make_re
 
     def site_options(query: str = "", **headers) -> str:
         html = reseller.get(f"/incidents/new{query}", headers=headers).get_data(as_text=True)
-        return re.search(r'<select[^>]*id="site_ids".*?</select>', html, re.S).group(0)
+        return re.search(r'<fieldset id="site_ids".*?</fieldset>', html, re.S).group(0)
 
-    assert "<option" not in site_options()   # no customer chosen yet: no sites to pick
+    assert "checkbox" not in site_options()   # no customer chosen yet: no sites to pick
     beta = site_options(f"?customer_id={b.id}", **{"HX-Request": "true"})
     assert "Filiale Süd" in beta and "Zentrale" in beta
-    assert f'selected value="{a.pbx.sites[0].id}"' in site_options(f"?customer_id={a.id}")   # the only site
-    assert "<option" not in site_options(f"?customer_id={foreign.id}")   # another reseller's customer: nothing
+    assert f'value="{a.pbx.sites[0].id}" checked' in site_options(f"?customer_id={a.id}")   # the only site
+    assert "checkbox" not in site_options(f"?customer_id={foreign.id}")   # another reseller's customer: nothing
 
 
 def test_filter_menus_load_and_search_their_choices_when_opened(make_customer, make_reseller, make_login,
