@@ -6,12 +6,16 @@ quoted-printable, RFC 2047 words that do not decode, nesting, a forwarded messag
 then some of their bytes are mutated."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import example, given, strategies as st
 
+from console.auth.models import Role
+from console.extensions import db
 from console.fax import mailin
 from console.incidents.mail import sender_of
 from console.mail import autoreply, content, inbound, viewer
-from console.mail.models import InboundMessage
+from console.mail import jobs as mail_jobs
+from console.mail.models import InboundMessage, InboundState
 from tests.fuzz.conftest import bounded
 
 CHARSETS = st.sampled_from(["utf-8", "iso-8859-1", "x-unknown", "utf-7", "", "utf-16", "windows-1252",
@@ -105,3 +109,24 @@ def test_every_reader_of_a_stored_message_answers(app, raw):
     pdfs, others = mailin._pdf_parts(message)
     assert others >= 0 and len(pdfs) <= len(list(message.walk()))
     mailin._text_of(message)
+
+
+@pytest.fixture
+def reporting(configure, make_customer, make_login):
+    configure(inbound_domains="stimme.test", inbound_addresses="stoerung=incidents", base_url="https://konsole.test")
+    make_login(Role.RESELLER, email="noc@partner.example", reseller=make_customer().reseller)
+
+
+@given(RAW, st.booleans())
+@example(b"Subject: =?x-unknown?q?=FC?=\r\nMessage-ID: <@>\r\n\r\nHallo", True)
+@bounded(30)
+def test_the_fault_report_handler_files_or_holds_any_message(reporting, raw, registered):
+    """Through the real path: stored as the SMTP server stores it, then the incidents handler in the job. A
+    message is filed or held for staff; a handler failing on its content (a retry) would be a defect."""
+    if registered:   # from a registered reseller, so the handler reads all of it rather than holding it early
+        raw = b"From: Partner <noc@partner.example>\r\n" + b"\r\n".join(
+            line for line in raw.split(b"\r\n") if not line.lower().startswith(b"from:"))
+    [message_id] = inbound.store("noc@partner.example", ["stoerung@stimme.test"], raw, peer="127.0.0.1")
+    mail_jobs.dispatch(message_id)
+    row = db.session.get(InboundMessage, message_id, populate_existing=True)
+    assert row.state in (InboundState.HANDLED, InboundState.HELD), (row.state, row.last_error)
