@@ -62,14 +62,17 @@ def test_no_request_gets_a_5xx_or_reaches_outside_the_pbx_tree(two, segments, me
     base = f"/dav/{a.name}/" if own_name else "/dav/"
     headers = {"Authorization": auth, "Depth": depth, "Content-Type": "application/xml"}
     if method in ("MOVE", "COPY"):
-        headers["Destination"] = "http://localhost" + base + "/".join(fill.get(s, s) for s in destination)
+        headers["Destination"] = "".join(("http://localhost" + base + "/".join(fill.get(s, s) for s in destination))
+                                         .splitlines())   # a header value cannot hold a line break
     before = _files(root)
     response = client.open(base + path, method=method, data=body, headers=headers)
     db.session.expire_all()
     # RFC 4918 9.8.5/9.9.4: 502 is the answer for a COPY or MOVE whose Destination is outside the store
     assert response.status_code < 500 or (response.status_code == 502 and method in ("MOVE", "COPY")), \
         (method, base + path, response.status_code, response.get_data()[:300])
-    assert SECRET not in response.get_data() and b.name.encode() not in response.get_data()
+    assert SECRET not in response.get_data()
+    if "{b}" not in segments + destination:   # an error page may echo the path it was asked for, nothing else
+        assert b.name.encode() not in response.get_data(), (method, base + path, response.get_data()[:500])
     assert store.resolve(b.id, "31/secret-b.txt").read_bytes() == SECRET
     own = root / str(a.id)
     assert all(own in p.parents for p in _files(root) - before)
