@@ -106,7 +106,8 @@ def parse_csv(text: str) -> list[ParsedRow]:
         if len(values) > len(header):
             errors.append(str(_l("Row has %(n)d values but the header names %(m)d columns.",
                                  n=len(values), m=len(header))))
-        contact = Contact(**{name: _restore(values[i].strip()) for i, name in columns.items() if i < len(values)})
+        # undone before trimming: neutralise() left " '=x" as it was, so its quote is the user's and must stay
+        contact = Contact(**{name: _restore(values[i]).strip() for i, name in columns.items() if i < len(values)})
         errors += _field_errors(contact)
         rows.append(ParsedRow(number, contact, errors))
     return rows
@@ -284,8 +285,8 @@ def parse_vcard(text: str) -> list[ParsedRow]:
             target = _tel_field(params)
             if value.lower().startswith("tel:"):
                 value = value[4:]
-            if not getattr(card.contact, target):
-                setattr(card.contact, target, value.strip())
+            if not getattr(card.contact, target):   # unescaped like every value: export_vcard escapes TEL too
+                setattr(card.contact, target, _unescape(value).strip())
             else:
                 card.warnings.append(str(_l("More than one %(kind)s number; only the first is kept.", kind=target)))
     if card is not None:

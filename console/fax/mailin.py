@@ -9,7 +9,6 @@ staff, and takes exactly one PDF: anything else is a failure report ("one PDF pe
 from __future__ import annotations
 
 import email
-import email.policy
 from email.utils import getaddresses, parseaddr
 
 from flask import current_app
@@ -18,7 +17,7 @@ from console import clock
 from console.extensions import db
 from console.fax import numbers, reports, store
 from console.fax.models import Direction, Fax, FaxState
-from console.mail import authresults
+from console.mail import authresults, content
 from console.mail.content import clean_line
 from console.mail.inbound import Outcome
 
@@ -70,7 +69,7 @@ def handle_inbound(row) -> Outcome:
         return Outcome("fax_unknown_sender", held=True)
     if authresults.forged(row.auth_results):
         return Outcome("fax_forged_sender", held=True)   # never answered: the report would be backscatter
-    message = email.message_from_bytes(row.raw, policy=email.policy.default)
+    message = email.message_from_bytes(row.raw, policy=content.POLICY)
     subject = clean_line(str(message.get("Subject") or ""))[:200] or None
     pdfs, others = _pdf_parts(message)
     document = pdfs[0].get_content() if len(pdfs) == 1 and not others else None

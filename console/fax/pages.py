@@ -32,12 +32,17 @@ def tiff_to_pdf(tiff: bytes) -> bytes:
     """Every page of a fax TIFF (G3/G4, any fax resolution) into one PDF; the page size follows each page's own
     x and y resolution, so 204×98 pages are not squashed."""
     import img2pdf
-    return img2pdf.convert(tiff, rotation=img2pdf.Rotation.ifvalid)
+    try:
+        return img2pdf.convert(tiff, rotation=img2pdf.Rotation.ifvalid)
+    except MemoryError:
+        raise
+    except Exception as exc:   # img2pdf and Pillow raise a dozen kinds for a damaged TIFF (tests/fuzz/test_fax.py)
+        raise Refused("damaged", detail=str(exc)[:200]) from None
 
 
 def pdf_page_count(pdf: bytes) -> int:
-    import pypdfium2 as pdfium
-    document = pdfium.PdfDocument(pdf)
+    """Pages of a received (or converted) PDF; Refused for one pdfium cannot open, as the PDF check says."""
+    document = _open(pdf)
     try:
         return len(document)
     finally:

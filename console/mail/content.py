@@ -9,10 +9,29 @@ from __future__ import annotations
 import codecs
 import email.policy
 import re
+from email import headerregistry
 import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from html.parser import HTMLParser
+
+class _LenientPolicy(email.policy.EmailPolicy):
+    """email.policy.default, except that a header its parser cannot read is read as plain text.
+
+    CPython's structured header parsers raise on some values (an IndexError for the Message-ID "<@>", a
+    HeaderParseError for some address lists) when a header is *fetched*, so any `message["From"]` of a received
+    message could fail its reader. Found by tests/fuzz/test_mime.py."""
+
+    def header_fetch_parse(self, name, value):
+        try:
+            return super().header_fetch_parse(name, value)
+        except Exception:
+            return _UNPARSED(name, "".join(str(value).splitlines()))
+
+
+_UNPARSED = type("_UnparsedHeader", (headerregistry.UnstructuredHeader, headerregistry.BaseHeader), {})
+#: The policy every received message is parsed with (console.mail.models, .inbound, .viewer, console.fax.mailin).
+POLICY = _LenientPolicy()
 
 FALLBACK_CHARSET = "utf-8"
 MAX_FILENAME = 200
@@ -150,7 +169,8 @@ def attachments(message: EmailMessage) -> list[Attached]:
             subject = clean_line(str(inner.get("Subject", ""))) if isinstance(inner, Message) else ""
             name = safe_filename(filename or (f"{subject}.eml" if subject else ""), f"forwarded-{n}.eml")
             if not name.lower().endswith(".eml"):
-                name += ".eml"
+                # through safe_filename again: a name already cut to 200 characters must stay within them
+                name = safe_filename(name + ".eml")
             found.append(Attached(name, content_type, data))
             continue
         data = part.get_payload(decode=True)

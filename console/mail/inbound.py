@@ -11,7 +11,6 @@ The Outcome it returns says what it did, or that it holds the message for staff 
 from __future__ import annotations
 
 import email
-import email.policy
 import logging
 import traceback
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from console import clock
 from console.extensions import db
 from console.mail import authresults
 from console.mail.backoff import next_attempt
-from console.mail.content import clean_line
+from console.mail.content import POLICY, clean_line
 from console.mail.models import InboundMessage, InboundState
 
 log = logging.getLogger("console.mail.inbound")
@@ -117,7 +116,7 @@ def _read_headers(raw: bytes) -> tuple[str | None, dict | None]:
     """The Message-ID and the receiving MTA's Authentication-Results; never fails (the message is stored
     whatever it looks like)."""
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        message = email.message_from_bytes(raw, policy=POLICY)
         message_id = clean_line(str(message.get("Message-ID") or ""))[:250] or None
         return message_id, authresults.trusted_results(message, _settings().inbound_authserv_id)
     except Exception:

@@ -92,7 +92,8 @@ class InboundMessage(db.Model):
 
     @property
     def parsed(self) -> EmailMessage:
-        return email.message_from_bytes(self.raw, policy=email.policy.default)
+        from console.mail.content import POLICY   # lenient: no header of a received message can fail a reader
+        return email.message_from_bytes(self.raw, policy=POLICY)
 
     @property
     def subject(self) -> str:

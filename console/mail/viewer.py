@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import email
-import email.policy
 import mailbox
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -12,7 +11,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Callable
 
-from console.mail.content import clean_line, decode_part, safe_filename
+from console.mail.content import POLICY, clean_line, decode_part, safe_filename
 
 
 _HEADER_BYTES = 16384  # enough for any header block the outbox writes; the body is not read to sort
@@ -39,7 +38,7 @@ class Shown:
 
 
 def parse(raw: bytes) -> EmailMessage:
-    return email.message_from_bytes(raw, policy=email.policy.default)
+    return email.message_from_bytes(raw, policy=POLICY)
 
 
 def show(message: EmailMessage) -> Shown:
