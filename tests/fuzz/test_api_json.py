@@ -10,11 +10,10 @@ from flask import request
 from hypothesis import example, given, strategies as st
 
 from console.extensions import db
-from console.incidents import services
 from console.incidents.openapi import spec
 from console.web.jsonbody import BodyRefused, read_object, validator
 from tests.fuzz.conftest import bounded
-from tests.incidents.factories import qualified_data
+from tests.incidents.factories import api_token, qualified_data
 
 URL = "/api/v1/incidents"
 NUMBERS = st.one_of(st.integers(), st.integers(min_value=10**30, max_value=10**60), st.floats(allow_nan=False, allow_infinity=False))  # inf: in RAW
@@ -40,8 +39,7 @@ def _strict(text: str):
 @pytest.fixture
 def api(app, make_customer):
     customer = make_customer(name="Fuzz-Kunde GmbH")
-    _, plain = services.issue_token(customer.reseller, "Fuzz")
-    db.session.flush()
+    plain = api_token(customer, "Fuzz")
     client = app.test_client()
     schemas = {name: validator(spec(""), name) for name in ("Error", "Unqualified", "Incident")}
 

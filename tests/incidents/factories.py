@@ -43,3 +43,11 @@ def make_outage(pbxs=(), *, start: datetime | None = None, hours: float = 1, pla
     start = start or clock.now() - timedelta(days=1)
     return services.save_outage(None, start=start, end=start + timedelta(hours=hours), platform_wide=platform_wide,
                                 pbxs=list(pbxs), incidents=[], description=description)
+
+
+def api_token(customer, name: str = "Ticketsystem") -> str:
+    """A fault-report API token of the customer's reseller, as the reseller's ticket system holds it."""
+    from console.extensions import db
+    _, plain = services.issue_token(customer.reseller, name)
+    db.session.flush()
+    return plain

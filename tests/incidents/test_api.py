@@ -7,7 +7,7 @@ from console.extensions import db
 from console.incidents import services
 from console.incidents.models import Channel, Incident
 from console.mail.models import OutboxMessage
-from tests.incidents.factories import qualified_data
+from tests.incidents.factories import api_token, qualified_data
 
 REQUIRED = {"title", "customer_id", "site_ids", "category", "impact", "affected_numbers", "started_at", "pattern",
             "reproduction", "example_calls", "contact_name", "contact_phone"}
@@ -16,8 +16,7 @@ REQUIRED = {"title", "customer_id", "site_ids", "category", "impact", "affected_
 @pytest.fixture
 def api(app, make_customer):
     customer = make_customer(name="API-Kunde GmbH")
-    _, plain = services.issue_token(customer.reseller, "Ticketsystem")
-    db.session.flush()
+    plain = api_token(customer, "Ticketsystem")
     client = app.test_client()
 
     def call(method, path, json=None, token=plain):

@@ -8,17 +8,15 @@ import pytest
 from sqlalchemy import func, select
 
 from console.extensions import db
-from console.incidents import services
 from console.incidents.models import Incident
 from console.mail.models import OutboxMessage
-from tests.incidents.factories import qualified_data
+from tests.incidents.factories import api_token, qualified_data
 
 
 @pytest.fixture
 def post(app, make_customer):
     customer = make_customer(name="Schema-Kunde GmbH")
-    _, plain = services.issue_token(customer.reseller, "Ticketsystem")
-    db.session.flush()
+    plain = api_token(customer, "Ticketsystem")
     client = app.test_client()
 
     def call(body=None, *, raw: bytes | None = None, content_type="application/json", language=None,
