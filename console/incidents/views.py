@@ -184,6 +184,8 @@ def _customer_choices(form: ReportForm) -> None:
     customer = next((c for c in customers if c.id == chosen), None)
     sites = customer.pbx.sites if customer else []
     form.site_ids.choices = [(str(s.id), s.name) for s in sites]
+    if not customer:
+        form.site_ids.description = _("Choose the customer first: its sites appear here.")
     if offering and len(sites) == 1 and not form.site_ids.data:
         form.site_ids.data = [str(sites[0].id)]   # most customers have one site: nothing to choose
 

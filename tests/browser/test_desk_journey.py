@@ -38,6 +38,8 @@ def test_report_ask_answer_resolve(browser, console):
         for missing in ("Kategorie fehlt", "Auswirkung fehlt", "Beispielanrufe (Zeit, von, an) fehlt"):
             assert missing in main, missing
         assert reseller.input_value("#title") == "Backstube: keine Anrufe von extern"
+        heights = reseller.eval_on_selector_all("main .actions > *", "els => els.map(e => e.offsetHeight)")
+        assert len(heights) == 2 and len(set(heights)) == 1, f"submit and Cancel differ in height: {heights}"
 
         reseller.locator("fieldset.choices").get_by_label("Backstube", exact=True).check()   # checkboxes, no Ctrl
         reseller.select_option("#category", value="no_incoming")
