@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     permissions.register(app)  # can(action, kind) in every template
     from console.voicemail import dav
     dav.mount(app)  # the PBXs' voicemail stores at /dav/<pbx>/ (WsgiDAV), beside the Flask routes
+    from console.web import proxies
+    proxies.install(app)   # the client's address behind the reverse proxy (PROXY_HOPS)
     return app
 
 

@@ -72,6 +72,9 @@ class Settings:
     # an address is refused after this many failures within the window.
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    # reverse proxies in front of gunicorn that add X-Forwarded-For and -Proto (PROXY_HOPS; 1 in the production
+    # layout of docs/operations.md). 0: clients connect directly and their socket address is theirs.
+    proxy_hops: int = 0
     login_ip_max_failures: int = 20
     login_ip_window_minutes: int = 15
     # A signed-in session ends after this many days even without signing out (console.auth.sessions).

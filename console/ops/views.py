@@ -23,6 +23,8 @@ def _may_scrape() -> bool:
     if settings.metrics_token and given.startswith("Bearer ") and hmac.compare_digest(
             given[7:].strip().encode(), settings.metrics_token.encode()):
         return True
+    if not settings.proxy_hops and ("X-Forwarded-For" in request.headers or "Forwarded" in request.headers):
+        return False   # came through a proxy nobody declared (PROXY_HOPS=0): its address says nothing of the client
     try:
         address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:

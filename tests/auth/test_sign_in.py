@@ -136,3 +136,37 @@ def test_open_redirect_after_sign_in_is_refused(make_login, browser):
 def test_passwords_are_stored_as_argon2_hashes(make_login):
     from console.auth.services import hash_password
     assert hash_password("geheim-geheim").startswith("$argon2id$")
+
+
+def _behind_proxy(app, client_address: str) -> Browser:
+    """A browser whose requests reach the console through a reverse proxy on loopback that appends its address."""
+    browser = Browser(app)
+    browser.client.environ_base.update(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=client_address)
+    return browser
+
+
+def test_behind_the_proxy_one_attackers_guesses_do_not_throttle_everybody(make_login, app, configure, freeze):
+    """PROXY_HOPS=1: the throttle counts the client's address, not the proxy's; an address the client writes
+    into X-Forwarded-For itself is not believed (the proxy appends the real one, only that counts)."""
+    freeze(utc(2026, 11, 30, 9))
+    configure(proxy_hops=1)
+    make_login(Role.STAFF_ADMIN, email="target@stimme.example")
+    attacker = _behind_proxy(app, "198.51.100.66, 203.0.113.7")   # the first it wrote itself, the proxy appended
+    for i in range(20):
+        attacker.login(f"guess{i}@stimme.example", "password123")
+    assert attacker.login("target@stimme.example").status_code == 401           # the attacker is throttled …
+    assert _behind_proxy(app, "198.51.100.66").login("target@stimme.example").status_code == 303   # … not others
+    from console.auth.models import LoginAttempt
+    from console.extensions import db
+    from sqlalchemy import select
+    assert set(db.session.scalars(select(LoginAttempt.remote_addr))) == {"203.0.113.7", "198.51.100.66"}
+
+
+def test_without_declared_proxies_the_socket_address_counts(make_login, app, configure):
+    configure(proxy_hops=0)
+    make_login(Role.STAFF_ADMIN, email="target@stimme.example")
+    _behind_proxy(app, "203.0.113.7").login("target@stimme.example", "wrong!")
+    from console.auth.models import LoginAttempt
+    from console.extensions import db
+    from sqlalchemy import select
+    assert list(db.session.scalars(select(LoginAttempt.remote_addr))) == ["127.0.0.1"]

@@ -195,3 +195,21 @@ def test_staff_see_the_last_backup_and_drill_on_the_dashboard_and_when_they_are_
     assert "überfällig" in drill and 'class="when breach"' in drill
     assert "überfällig" not in page[:page.index("letzte Sicherung")].split("<article>")[-1]
     assert "letzte Sicherung" not in signed_in(reseller).get("/").get_data(as_text=True)
+
+
+def test_behind_a_loopback_proxy_the_internet_is_not_the_allowed_loopback(browser, configure):
+    """The documented layout puts nginx on the same machine: without PROXY_HOPS every request would come from
+    127.0.0.1, METRICS_ALLOW's default. Declared, the client's address counts; undeclared, a forwarded request
+    needs the token."""
+    through_proxy = {"environ_base": {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}}
+    configure(proxy_hops=0)
+    assert browser.get("/metrics", **through_proxy).status_code == 403
+    configure(proxy_hops=1)
+    assert browser.get("/metrics", **through_proxy).status_code == 403
+    spoofed = {"environ_base": {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "127.0.0.1, 203.0.113.9"}}
+    assert browser.get("/metrics", **spoofed).status_code == 403
+    prometheus = {"environ_base": {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "10.0.0.5"}}
+    configure(metrics_allow="10.0.0.0/24")
+    scrape(browser, **prometheus)
+    configure(proxy_hops=0, metrics_token="s3cret-token-for-prometheus")
+    scrape(browser, headers={"Authorization": "Bearer s3cret-token-for-prometheus"}, **through_proxy)
