@@ -10,7 +10,6 @@ import contextlib
 import logging
 import os
 import smtplib
-import socket
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from console import create_app  # noqa: E402
 from console.config import Settings  # noqa: E402
+from console.ports import free_port  # noqa: E402
 from console.extensions import db  # noqa: E402
 from console.mail.jobs import deliver_due  # noqa: E402
 from console.mail.models import OutboxMessage  # noqa: E402
@@ -60,10 +60,7 @@ def own_schema(url: str):
 def main() -> None:
     logging.disable(logging.INFO)  # aiosmtpd logs every command at INFO
     counter = CountingServer()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(counter, hostname="127.0.0.1", port=port)
+    controller = Controller(counter, hostname="127.0.0.1", port=free_port())
     controller.start()
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import ldap
 import ldap.dn
+
+from console.ports import free_port
 
 SCHEMA_DIR = Path(os.environ.get("SLAPD_SCHEMA_DIR", "/etc/ldap/schema"))
 MODULE_DIR = Path(os.environ.get("SLAPD_MODULE_DIR", "/usr/lib/ldap"))
@@ -37,12 +38,6 @@ def _find(command: str) -> str:
             return str(candidate)
     raise FileNotFoundError(f"{command} not found: install the Debian packages slapd and ldap-utils "
                             "(bash scripts/setup.sh)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _hashed(password: str) -> str:

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.mail.servers import free_port, own_database, wait_for
+from console.ports import free_port
+
+from tests.mail.servers import own_database, wait_for
 from tests.stack.conftest import PYTHON, ROOT, _environment, _own_group_dies_with_us
 
 pytestmark = pytest.mark.no_db

@@ -15,8 +15,9 @@ from console.accounts import services as accounts
 from console.accounts.models import LicenceKind, Package, Provider, TrunkKind
 from console.auth import tokens
 from console.auth.models import Login, Role
+from console.ports import free_port
 from tests.fax.gateway_test_server import GatewayTestServer, console_over_http
-from tests.mail.servers import ControllableSMTP, free_port, own_database
+from tests.mail.servers import ControllableSMTP, own_database
 
 FAX_DOMAIN = "fax.stimme.test"
 _seq = count(1)   # each stack its own PBX name: the phonebooks live in the one slapd of the session

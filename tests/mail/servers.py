@@ -5,7 +5,6 @@ import asyncio
 import contextlib
 import email
 import email.policy
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,11 +14,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from console.ports import free_port
 
 
 @dataclass

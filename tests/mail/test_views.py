@@ -9,7 +9,7 @@ from console.mail.jobs import deliver_due
 from console.mail.models import OutboxState
 from console.mail.outbox import Attachment, queue_mail
 from console.mail.smtpd import sink_controller
-from tests.mail.servers import free_port
+from console.ports import free_port
 
 
 def test_staff_see_why_a_message_failed_and_retry_it(outbox_to, make_login, signed_in):

@@ -39,9 +39,10 @@ from console.incidents import services as incidents
 from console.maintenance import services as maintenance
 from console.maintenance.models import EmergencyReason, MaintenanceWindow, WindowKind, WindowState
 from console.mail.models import OutboxMessage, OutboxState
+from console.ports import free_port
 from tests.accounts.factories import reseller_with_customer
 from tests.incidents.factories import qualified_data
-from tests.mail.servers import ControllableSMTP, free_port, own_database
+from tests.mail.servers import ControllableSMTP, own_database
 from tests.ops.fleet import FLASK, Fleet, web_command
 
 pytestmark = pytest.mark.no_db

@@ -28,7 +28,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.mail.servers import free_port, own_database, wait_for
+from console.ports import free_port
+
+from tests.mail.servers import own_database, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable

@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from tests.mail.servers import free_port
+from console.ports import free_port
+
 from tests.stack.conftest import PYTHON, ROOT, _environment, _own_group_dies_with_us
 
 pytestmark = pytest.mark.no_db

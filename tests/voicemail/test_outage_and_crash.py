@@ -16,10 +16,11 @@ from webdav4.client import Client
 
 from console.extensions import db
 from console.mail.jobs import deliver_due
+from console.ports import free_port
 from console.voicemail import jobs, processing
 from console.voicemail.models import Voicemail, VoicemailState
 from tests.conftest import utc
-from tests.mail.servers import ControllableSMTP, free_port, own_database, wait_for
+from tests.mail.servers import ControllableSMTP, own_database, wait_for
 from tests.voicemail.conftest import g711a, tone
 
 ROOT = Path(__file__).resolve().parents[2]
