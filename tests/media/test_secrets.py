@@ -7,7 +7,6 @@ import io
 import logging
 import re
 import signal
-import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -23,12 +22,12 @@ from console.config import Settings
 from console.extensions import db
 from console.maintenance.models import FeedToken
 from console.media import jobs, services
+from console.ports import free_port
 from tests.mail.servers import own_database, wait_for
 from tests.media import audiogen as ag
 from tests.media.conftest import decode_raw, upload_new
 
 PROJECT = Path(__file__).resolve().parents[2]
-PORTS = range(5400, 5500)   # this worktree's range
 
 
 def _urls(html: str, pattern: str) -> list[str]:
@@ -120,17 +119,6 @@ def test_every_secret_route_is_redacted(app):
     assert checked >= 3   # two feeds, the PBX's media
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in this worktree's range")
-
-
 @pytest.mark.no_db
 def test_gunicorn_as_make_run_starts_it_logs_no_secret(database_url, tmp_path):
     """The web process of `make run` (console/devrun.py), its access and error log, and its database."""
@@ -154,7 +142,7 @@ def test_gunicorn_as_make_run_starts_it_logs_no_secret(database_url, tmp_path):
             db.session.commit()
             feed = db.session.scalar(select(FeedToken)).url_secret
             media = services.media_token(customer.pbx).url_secret
-        port = _free_port()
+        port = free_port()
         command = list(devrun.PROCESSES["web"])
         command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
         env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": url, "SECRET_KEY": key, "MEDIA_DIR": settings.media_dir,
